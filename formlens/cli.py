@@ -1,0 +1,30 @@
+"""The ``formlens`` command: one group, one module per command family."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from core.settings import load_settings
+from formlens.commands import db, extract, users
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log at debug level.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """FormLens: read invoices and receipts, review them, export them."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = load_settings()
+
+
+for command in (db.db, users.users, extract.extract):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli()

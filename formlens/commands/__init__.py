@@ -1,0 +1,1 @@
+"""Subcommands of ``formlens``; each module exports one click command or group."""

@@ -1,0 +1,1 @@
+"""Alembic migrations. ``formlens db upgrade`` runs them; see :mod:`migrations.config`."""
