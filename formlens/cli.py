@@ -7,7 +7,7 @@ import logging
 import click
 
 from core.settings import load_settings
-from formlens.commands import db, extract, users
+from formlens.commands import db, dev, extract, users
 
 
 @click.group()
@@ -22,7 +22,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_settings()
 
 
-for command in (db.db, users.users, extract.extract):
+for command in (db.db, dev.dev, extract.extract, users.users):
     cli.add_command(command)
 
 

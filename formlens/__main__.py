@@ -1,0 +1,5 @@
+"""``python -m formlens`` is the ``formlens`` command."""
+
+from formlens.cli import main
+
+main()
