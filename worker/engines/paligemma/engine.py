@@ -1,0 +1,327 @@
+"""The PaliGemma engine: pages in, page text and fields out, through the shared batcher.
+
+``run`` is called from several Celery threads at once. It renders the document's pages at the
+checkpoint's input size and preprocesses them in the caller's thread, hands (page, prompt) rows
+to the scheduler, and turns the answers into domain values:
+
+- a type with an adapter: each page is read with the type's extraction prompt under that
+  adapter; the JSON answers are parsed and merged (per field, the most confident page wins;
+  line items in page order);
+- a type without an adapter yet: each page is read with ``ocr`` on the base model and the CPU
+  field extractor works on that text;
+- no type given: ``ocr`` first, the type is detected on the text, then as above (the pages'
+  image features are reused by the extraction pass).
+
+All-white pages are not sent to the model. Failures (a page that cannot be rendered, an
+adapter refused, out of memory even alone) raise :class:`EngineError` with a readable reason
+for this document only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from core.doctypes import AdapterRef, DocumentTypeSpec
+from core.domain import EngineInfo, ExtractionResult, FieldValue, LineItem, PageText
+from core.settings import Settings
+from worker.engines.base import EngineError, EngineOutput, EngineRequest
+from worker.engines.paligemma.adapter_files import adapter_path
+from worker.engines.paligemma.adapters import AdapterCache
+from worker.engines.paligemma.answer_format import parse_answer
+from worker.engines.paligemma.base_model import describe_base
+from worker.engines.paligemma.decoding import DecodeRow, Generation
+from worker.engines.paligemma.loading import LoadedModel, load_model
+from worker.engines.paligemma.ocr_text import page_text
+from worker.engines.paligemma.prompts import OCR_PROMPT, extraction_prompt, prefix_text
+from worker.engines.paligemma.runtime import Runtime, RuntimeOptions
+from worker.engines.paligemma.scheduler import BatchScheduler
+from worker.engines.paligemma.tokens import DecodedText, decode_tokens
+from worker.pipeline.fields import detect_type, extract_fields
+from worker.pipeline.source import RenderError, RenderSpec, SourceDocument
+
+ENGINE_NAME = "paligemma"
+ENGINE_VERSION = "1.0"
+SOURCE = "paligemma"
+BLANK_LEVEL = 250  # a page whose darkest pixel is lighter than this has nothing to read
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    model: str
+    device: str = "auto"
+    quantization: str = ""
+    max_batch: int = 16
+    batch_wait_s: float = 0.02
+    adapter_cache_size: int = 4
+    adapter_dir: Path = Path("data/adapters")
+    ocr_max_new_tokens: int = 768
+    extract_max_new_tokens: int = 512
+    ocr_with_adapter: bool = False  # also run ``ocr`` when an adapter extracts (page words)
+    runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EngineConfig:
+        return cls(
+            model=settings.paligemma_model,
+            device=settings.paligemma_device,
+            quantization=settings.paligemma_quantization,
+            max_batch=settings.paligemma_max_batch,
+            batch_wait_s=settings.paligemma_batch_wait_ms / 1000,
+            adapter_cache_size=settings.adapter_cache_size,
+            adapter_dir=settings.adapter_dir,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class GroupKey:
+    """What a batch shares: the base model and the adapter (``None``: base alone)."""
+
+    base: str
+    adapter: AdapterRef | None
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    index: int
+    key: str
+    pixels: torch.Tensor
+    blank: bool
+
+
+@dataclass
+class _Served:
+    """A runtime (scheduler thread only) and the tokenizer access request threads share."""
+
+    runtime: Runtime
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    prompts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def loaded(self) -> LoadedModel:
+        return self.runtime.loaded
+
+    def prompt_ids(self, prompt: str) -> tuple[int, ...]:
+        with self.lock:  # fast tokenizers are not safe to share between threads
+            if prompt not in self.prompts:
+                tokenizer = self.loaded.processor.tokenizer
+                ids = tokenizer.encode(prefix_text(prompt), add_special_tokens=False)
+                self.prompts[prompt] = (self.loaded.ids.bos, *ids)
+            return self.prompts[prompt]
+
+    def decode(self, generation: Generation) -> DecodedText:
+        with self.lock:
+            return decode_tokens(
+                self.loaded.processor.tokenizer, generation.token_ids, generation.probs
+            )
+
+    def pixels(self, image: Image.Image) -> torch.Tensor:
+        processed = self.loaded.processor.image_processor(images=image, return_tensors="pt")
+        return processed["pixel_values"][0]  # type: ignore[no-any-return]
+
+
+class PaliGemmaEngine:
+    """Reads documents with PaliGemma; one instance per worker process, shared by threads."""
+
+    name = ENGINE_NAME
+
+    def __init__(
+        self, config: EngineConfig, loader: Callable[[str], LoadedModel] | None = None
+    ) -> None:
+        self.config = config
+        self._loader = loader or self._load
+        self._served: dict[str, _Served] = {}
+        self._lock = threading.Lock()
+        self.scheduler: BatchScheduler[GroupKey, DecodeRow, Generation] = BatchScheduler(
+            self._run_batch,
+            max_batch=config.max_batch,
+            wait_s=config.batch_wait_s,
+            sort_key=lambda row: (len(row.prompt_ids), row.max_new_tokens),
+        )
+        default = self._serve(config.model)
+        self.version = f"{ENGINE_VERSION}+{default.runtime.base.fingerprint[6:18]}"
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load(self, name: str) -> LoadedModel:
+        return load_model(name, device=self.config.device, quantization=self.config.quantization)
+
+    def _serve(self, name: str) -> _Served:
+        with self._lock:
+            if name not in self._served:
+                loaded = self._loader(name)
+                base = describe_base(loaded.checkpoint.path, name)
+                adapters = AdapterCache(
+                    loaded.model,
+                    base,
+                    self.config.adapter_cache_size,
+                    lambda ref: adapter_path(ref, self.config.adapter_dir),
+                )
+                runtime = Runtime(loaded, base, adapters, self.config.runtime)
+                self._served[name] = _Served(runtime)
+            return self._served[name]
+
+    def runtime(self, name: str | None = None) -> Runtime:
+        return self._serve(name or self.config.model).runtime
+
+    def _run_batch(self, key: GroupKey, rows: Sequence[DecodeRow]) -> list[Generation]:
+        return self._served[key.base].runtime.run_batch(key.adapter, rows)
+
+    def close(self) -> None:
+        self.scheduler.close()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def run(self, request: EngineRequest) -> EngineOutput:
+        spec, type_confidence, texts = request.spec, 1.0, None
+        served = self._serve(self._base_name(spec))
+        pages = self.prepare(request.document, served)
+        if spec is None:
+            texts = self.read_text(served, pages)
+            spec, type_confidence = self._detect(texts, request.types)
+            if self._base_name(spec) != served.runtime.loaded.name:
+                served = self._serve(self._base_name(spec))
+                pages, texts = self.prepare(request.document, served), None
+        fields: Mapping[str, FieldValue]
+        if spec.adapter is not None:
+            fields, items = self.extract(served, pages, spec, spec.adapter)
+            if texts is None:
+                texts = (
+                    self.read_text(served, pages)
+                    if self.config.ocr_with_adapter
+                    else _unread(pages, served.loaded.image_size)
+                )
+        else:
+            texts = texts or self.read_text(served, pages)
+            fields, items = extract_fields(texts, spec)
+        adapter = spec.adapter.key if spec.adapter else None
+        result = ExtractionResult(
+            document_type=spec.name,
+            fields=fields,
+            line_items=items,
+            engine=EngineInfo(self.name, self.version, adapter),
+            type_confidence=type_confidence,
+        )
+        return EngineOutput(pages=texts, result=result)
+
+    def _base_name(self, spec: DocumentTypeSpec | None) -> str:
+        return (spec.base_model if spec and spec.base_model else None) or self.config.model
+
+    @staticmethod
+    def _detect(
+        texts: Sequence[PageText], types: Mapping[str, DocumentTypeSpec]
+    ) -> tuple[DocumentTypeSpec, float]:
+        if not types:
+            raise EngineError("no document types to choose from")
+        name, confidence = detect_type(texts, types)
+        if name is None or name not in types:
+            return next(iter(types.values())), 0.0
+        return types[name], confidence
+
+    def prepare(self, document: SourceDocument, served: _Served) -> list[PreparedPage]:
+        """Every page rendered at the model's input size and preprocessed."""
+        size = served.loaded.image_size
+        pages: list[PreparedPage] = []
+        for index in range(document.page_count):
+            try:
+                image = document.render(index, RenderSpec(size=(size, size)))
+            except RenderError as error:
+                raise EngineError(str(error)) from None
+            key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + f"@{size}"
+            pages.append(PreparedPage(index, key, served.pixels(image), is_blank(image)))
+        return pages
+
+    def read_text(self, served: _Served, pages: Sequence[PreparedPage]) -> tuple[PageText, ...]:
+        """Each page's words from an ``ocr`` answer of the base model."""
+        size = served.loaded.image_size
+        answers = self.read(served, pages, OCR_PROMPT, None, self.config.ocr_max_new_tokens)
+        return tuple(
+            page_text(answer.text, page.index, size, answer.confidence)
+            if answer
+            else PageText(page.index, size, size, (), SOURCE)
+            for page, answer in zip(pages, answers, strict=True)
+        )
+
+    def extract(
+        self,
+        served: _Served,
+        pages: Sequence[PreparedPage],
+        spec: DocumentTypeSpec,
+        adapter: AdapterRef,
+    ) -> tuple[dict[str, FieldValue], tuple[LineItem, ...]]:
+        """The type's fields read by its adapter on every page, merged."""
+        answers = self.read(
+            served, pages, extraction_prompt(spec), adapter, self.config.extract_max_new_tokens
+        )
+        per_page = []
+        for page, answer in zip(pages, answers, strict=True):
+            if answer is None:
+                continue
+            parsed = parse_answer(answer.text, spec)
+            if parsed.problems:
+                log.info("page %d answer: %s", page.index + 1, "; ".join(parsed.problems))
+            per_page.append(parsed.to_fields(answer.confidence, page.index + 1, SOURCE))
+        return merge_pages(per_page)
+
+    def read(
+        self,
+        served: _Served,
+        pages: Sequence[PreparedPage],
+        prompt: str,
+        adapter: AdapterRef | None,
+        max_new_tokens: int,
+    ) -> list[DecodedText | None]:
+        """Each page's answer to ``prompt`` (``None`` for blank pages)."""
+        prompt_ids = served.prompt_ids(prompt)
+        readable = [page for page in pages if not page.blank]
+        rows = [DecodeRow(p.key, p.pixels, prompt_ids, max_new_tokens) for p in readable]
+        key = GroupKey(served.runtime.loaded.name, adapter)
+        generations = self.scheduler.run(key, rows) if rows else []
+        decoded = {
+            page.index: served.decode(g) for page, g in zip(readable, generations, strict=True)
+        }
+        for page, generation in zip(readable, generations, strict=True):
+            if not generation.finished:
+                log.info("page %d: answer cut at %d tokens", page.index + 1, max_new_tokens)
+        return [decoded.get(page.index) for page in pages]
+
+
+def is_blank(image: Image.Image) -> bool:
+    """Whether the page is (nearly) all white: nothing for the model to read."""
+    darkest, _ = image.convert("L").getextrema()  # (min, max) for one band
+    return bool(darkest >= BLANK_LEVEL)  # type: ignore[operator]
+
+
+def _unread(pages: Sequence[PreparedPage], size: int) -> tuple[PageText, ...]:
+    """Pages whose words were not read (the adapter answered with fields only)."""
+    return tuple(PageText(page.index, size, size, (), SOURCE) for page in pages)
+
+
+def merge_pages(
+    per_page: Sequence[tuple[Mapping[str, FieldValue], tuple[LineItem, ...]]],
+) -> tuple[dict[str, FieldValue], tuple[LineItem, ...]]:
+    """Per field the most confident page's value; line items in page order."""
+    best: dict[str, FieldValue] = {}
+    items: list[LineItem] = []
+    for fields, page_items in per_page:
+        for name, value in fields.items():
+            current = best.get(name)
+            if value.value is not None and (
+                current is None or value.confidence > current.confidence
+            ):
+                best[name] = value
+        items.extend(page_items)
+    return best, tuple(items)
+
+
+def build_engine(settings: Settings) -> PaliGemmaEngine:
+    """The registry's factory: loads the configured model (or raises EngineUnavailable)."""
+    return PaliGemmaEngine(EngineConfig.from_settings(settings))
