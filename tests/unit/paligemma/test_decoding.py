@@ -43,7 +43,8 @@ def test_one_row_equals_generate_on_4096_image_tokens(loaded896) -> None:
 
 
 def test_a_batch_equals_its_rows_one_by_one(loaded448) -> None:
-    """Different prompt lengths (left padding), caps and pages in one batch."""
+    """Different prompt lengths (left padding), caps and pages in one batch; the prefix run
+    in chunks of rows changes nothing."""
     rows = rows_for(
         loaded448,
         [
@@ -55,6 +56,8 @@ def test_a_batch_equals_its_rows_one_by_one(loaded448) -> None:
     )
     feats = features(loaded448, rows)
     batch = greedy_decode(loaded448.model, rows, feats, loaded448.ids)
+    chunked = greedy_decode(loaded448.model, rows, feats, loaded448.ids, prefill_batch=3)
+    assert [g.token_ids for g in chunked] == [g.token_ids for g in batch]
     for index, row in enumerate(rows):
         (alone,) = greedy_decode(loaded448.model, [row], feats[index : index + 1], loaded448.ids)
         assert batch[index].token_ids == alone.token_ids

@@ -67,12 +67,17 @@ class LoadedModel:
 
 def resolve_device(setting: str) -> torch.device:
     """``auto`` picks CUDA when there is a GPU; otherwise the named device."""
-    if setting in ("", "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(setting)
-    if device.type == "cuda" and not torch.cuda.is_available():
+    device = torch.device(
+        setting if setting not in ("", "auto") else "cuda" if torch.cuda.is_available() else "cpu"
+    )
+    if device.type != "cuda":
+        return device
+    if not torch.cuda.is_available():
         raise ModelLoadError(f"device {setting!r} asked for but CUDA is not available")
-    return device
+    # An explicit index, so that device maps, caches and tensors all name the same GPU.
+    return torch.device(
+        "cuda", torch.cuda.current_device() if device.index is None else device.index
+    )
 
 
 def load_model(name: str, *, device: str = "auto", quantization: str = "") -> LoadedModel:

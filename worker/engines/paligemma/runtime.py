@@ -27,6 +27,7 @@ from worker.engines.paligemma.scheduler import BatchTooLarge
 class RuntimeOptions:
     feature_cache_pages: int = 32  # 16 MiB each for the 3B model in bfloat16
     vision_batch: int = 8  # pages per vision-tower forward
+    prefill_batch: int = 8  # rows per prefix forward (activation memory); decoding takes all
     stop_at_eos: bool = True  # False: every row writes its full budget (benchmarks)
 
 
@@ -60,6 +61,7 @@ class Runtime:
                     features,
                     self.loaded.ids,
                     stop_at_eos=self.options.stop_at_eos,
+                    prefill_batch=self.options.prefill_batch,
                 )
         except torch.OutOfMemoryError as error:
             self._features.clear()
