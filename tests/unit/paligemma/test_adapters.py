@@ -84,3 +84,18 @@ def test_adapter_for_another_base_is_refused(
     )
     with pytest.raises(AdapterRejected, match="trained on base"):
         cache.activate(ref("invoice", adapter_dirs["invoice"]))
+
+
+def test_adapters_on_different_modules_switch_cleanly(fresh, adapter_dirs) -> None:
+    loaded, base = fresh
+    cache = AdapterCache(loaded.model, base, capacity=4, resolve_path=lambda r: Path(r.path))
+    plain = logits(loaded)
+    cache.activate(ref("invoice", adapter_dirs["invoice"]))
+    invoice = logits(loaded)
+    vision = cache.activate(ref("vision", adapter_dirs["vision"]))
+    assert vision is not None and vision.info.touches_vision
+    assert not torch.allclose(logits(loaded), invoice)  # its text q/v layers differ too
+    cache.activate(ref("invoice", adapter_dirs["invoice"]))
+    assert torch.allclose(logits(loaded), invoice)
+    cache.activate(None)
+    assert torch.allclose(logits(loaded), plain)

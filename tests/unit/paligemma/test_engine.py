@@ -256,3 +256,20 @@ def test_the_registry_builds_the_engine_from_settings(tiny448_dir: Path, tmp_pat
     assert isinstance(engine, PaliGemmaEngine)
     assert engine.config.adapter_dir == tmp_path / "adapters"
     engine.close()
+
+
+def test_ocr_alongside_an_adapter_shares_the_vision_pass(make_engine, make_document) -> None:
+    engine = make_engine(ocr_with_adapter=True)
+    spec = with_adapter(INVOICE, "invoice")
+    output = engine.run(request(make_document("A", "B"), spec))
+    assert [key.adapter for key, _ in engine.scheduler.history] == [spec.adapter, None]
+    assert engine.runtime().vision_pages == 2 and len(output.pages) == 2
+
+
+def test_an_adapter_of_the_vision_tower_gets_its_own_image_features(
+    make_engine, make_document
+) -> None:
+    engine = make_engine()
+    vision = with_adapter(INVOICE, "vision")
+    engine.run(request(make_document("A", "B"), None, vision, RECEIPT))
+    assert engine.runtime().vision_pages == 4  # ocr on the base, extraction with the adapter

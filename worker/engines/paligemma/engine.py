@@ -187,30 +187,40 @@ class PaliGemmaEngine:
         if spec is None:
             texts = self.read_text(served, pages)
             spec, type_confidence = self._detect(texts, request.types)
-            if self._base_name(spec) != served.runtime.loaded.name:
+            if self._base_name(spec) != served.runtime.loaded.name:  # a type's own checkpoint
                 served = self._serve(self._base_name(spec))
                 pages, texts = self.prepare(request.document, served), None
-        fields: Mapping[str, FieldValue]
-        if spec.adapter is not None:
-            fields, items = self.extract(served, pages, spec, spec.adapter)
-            if texts is None:
-                texts = (
-                    self.read_text(served, pages)
-                    if self.config.ocr_with_adapter
-                    else _unread(pages, served.loaded.image_size)
-                )
-        else:
-            texts = texts or self.read_text(served, pages)
-            fields, items = extract_fields(texts, spec)
-        adapter = spec.adapter.key if spec.adapter else None
+        texts, fields, items = self._read_fields(served, pages, spec, texts)
         result = ExtractionResult(
             document_type=spec.name,
             fields=fields,
             line_items=items,
-            engine=EngineInfo(self.name, self.version, adapter),
+            engine=EngineInfo(self.name, self.version, spec.adapter.key if spec.adapter else None),
             type_confidence=type_confidence,
         )
         return EngineOutput(pages=texts, result=result)
+
+    def _read_fields(
+        self,
+        served: _Served,
+        pages: Sequence[PreparedPage],
+        spec: DocumentTypeSpec,
+        texts: tuple[PageText, ...] | None,
+    ) -> tuple[tuple[PageText, ...], Mapping[str, FieldValue], tuple[LineItem, ...]]:
+        """With an adapter: its JSON answers; without: ``ocr`` text and the CPU extractor."""
+        if spec.adapter is None:
+            texts = texts or self.read_text(served, pages)
+            fields, items = extract_fields(texts, spec)
+            return texts, fields, items
+        fields, items = self.extract(served, pages, spec, spec.adapter)
+        if texts is None:
+            size = served.loaded.image_size
+            texts = (
+                self.read_text(served, pages)
+                if self.config.ocr_with_adapter
+                else _unread(pages, size)
+            )
+        return texts, fields, items
 
     def _base_name(self, spec: DocumentTypeSpec | None) -> str:
         return (spec.base_model if spec and spec.base_model else None) or self.config.model
