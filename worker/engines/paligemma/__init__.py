@@ -14,6 +14,7 @@ Modules, torch-free first (the web process may import these):
 
 With torch: ``loading`` (model + processor), ``adapters`` (LRU of resident LoRA adapters),
 ``decoding`` (batched greedy decoding with shared image features), ``runtime`` (one loaded base
-model serving batches), ``engine`` (the :class:`~worker.engines.base.Engine`), ``tiny`` (a tiny
-random checkpoint for tests). Nothing here is imported by this ``__init__``.
+model serving batches), ``serving`` (pages and text coding in request threads), ``engine``
+(the :class:`~worker.engines.base.Engine`), ``tiny`` (a tiny random checkpoint for tests).
+Nothing here is imported by this ``__init__``.
 """

@@ -19,15 +19,11 @@ for this document only.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import torch
-from PIL import Image
 
 from core.doctypes import AdapterRef, DocumentTypeSpec
 from core.domain import EngineInfo, ExtractionResult, FieldValue, LineItem, PageText
@@ -40,17 +36,22 @@ from worker.engines.paligemma.base_model import describe_base
 from worker.engines.paligemma.decoding import DecodeRow, Generation
 from worker.engines.paligemma.loading import LoadedModel, load_model
 from worker.engines.paligemma.ocr_text import page_text
-from worker.engines.paligemma.prompts import OCR_PROMPT, extraction_prompt, prefix_text
+from worker.engines.paligemma.prompts import OCR_PROMPT, extraction_prompt
 from worker.engines.paligemma.runtime import Runtime, RuntimeOptions
 from worker.engines.paligemma.scheduler import BatchScheduler
-from worker.engines.paligemma.tokens import DecodedText, decode_tokens
+from worker.engines.paligemma.serving import (
+    SOURCE,
+    PreparedPage,
+    ServedModel,
+    prepare_pages,
+    unread_pages,
+)
+from worker.engines.paligemma.tokens import DecodedText
 from worker.pipeline.fields import detect_type, extract_fields
-from worker.pipeline.source import RenderError, RenderSpec, SourceDocument
+from worker.pipeline.source import RenderError, SourceDocument
 
 ENGINE_NAME = "paligemma"
 ENGINE_VERSION = "1.0"
-SOURCE = "paligemma"
-BLANK_LEVEL = 250  # a page whose darkest pixel is lighter than this has nothing to read
 log = logging.getLogger(__name__)
 
 
@@ -89,45 +90,6 @@ class GroupKey:
     adapter: AdapterRef | None
 
 
-@dataclass(frozen=True)
-class PreparedPage:
-    index: int
-    key: str
-    pixels: torch.Tensor
-    blank: bool
-
-
-@dataclass
-class _Served:
-    """A runtime (scheduler thread only) and the tokenizer access request threads share."""
-
-    runtime: Runtime
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    prompts: dict[str, tuple[int, ...]] = field(default_factory=dict)
-
-    @property
-    def loaded(self) -> LoadedModel:
-        return self.runtime.loaded
-
-    def prompt_ids(self, prompt: str) -> tuple[int, ...]:
-        with self.lock:  # fast tokenizers are not safe to share between threads
-            if prompt not in self.prompts:
-                tokenizer = self.loaded.processor.tokenizer
-                ids = tokenizer.encode(prefix_text(prompt), add_special_tokens=False)
-                self.prompts[prompt] = (self.loaded.ids.bos, *ids)
-            return self.prompts[prompt]
-
-    def decode(self, generation: Generation) -> DecodedText:
-        with self.lock:
-            return decode_tokens(
-                self.loaded.processor.tokenizer, generation.token_ids, generation.probs
-            )
-
-    def pixels(self, image: Image.Image) -> torch.Tensor:
-        processed = self.loaded.processor.image_processor(images=image, return_tensors="pt")
-        return processed["pixel_values"][0]  # type: ignore[no-any-return]
-
-
 class PaliGemmaEngine:
     """Reads documents with PaliGemma; one instance per worker process, shared by threads."""
 
@@ -138,7 +100,7 @@ class PaliGemmaEngine:
     ) -> None:
         self.config = config
         self._loader = loader or self._load
-        self._served: dict[str, _Served] = {}
+        self._served: dict[str, ServedModel] = {}
         self._lock = threading.Lock()
         self.scheduler: BatchScheduler[GroupKey, DecodeRow, Generation] = BatchScheduler(
             self._run_batch,
@@ -154,7 +116,7 @@ class PaliGemmaEngine:
     def _load(self, name: str) -> LoadedModel:
         return load_model(name, device=self.config.device, quantization=self.config.quantization)
 
-    def _serve(self, name: str) -> _Served:
+    def _serve(self, name: str) -> ServedModel:
         with self._lock:
             if name not in self._served:
                 loaded = self._loader(name)
@@ -166,7 +128,7 @@ class PaliGemmaEngine:
                     lambda ref: adapter_path(ref, self.config.adapter_dir),
                 )
                 runtime = Runtime(loaded, base, adapters, self.config.runtime)
-                self._served[name] = _Served(runtime)
+                self._served[name] = ServedModel(runtime)
             return self._served[name]
 
     def runtime(self, name: str | None = None) -> Runtime:
@@ -202,7 +164,7 @@ class PaliGemmaEngine:
 
     def _read_fields(
         self,
-        served: _Served,
+        served: ServedModel,
         pages: Sequence[PreparedPage],
         spec: DocumentTypeSpec,
         texts: tuple[PageText, ...] | None,
@@ -218,7 +180,7 @@ class PaliGemmaEngine:
             texts = (
                 self.read_text(served, pages)
                 if self.config.ocr_with_adapter
-                else _unread(pages, size)
+                else unread_pages(pages, size)
             )
         return texts, fields, items
 
@@ -236,20 +198,14 @@ class PaliGemmaEngine:
             return next(iter(types.values())), 0.0
         return types[name], confidence
 
-    def prepare(self, document: SourceDocument, served: _Served) -> list[PreparedPage]:
+    def prepare(self, document: SourceDocument, served: ServedModel) -> list[PreparedPage]:
         """Every page rendered at the model's input size and preprocessed."""
-        size = served.loaded.image_size
-        pages: list[PreparedPage] = []
-        for index in range(document.page_count):
-            try:
-                image = document.render(index, RenderSpec(size=(size, size)))
-            except RenderError as error:
-                raise EngineError(str(error)) from None
-            key = hashlib.blake2b(image.tobytes(), digest_size=16).hexdigest() + f"@{size}"
-            pages.append(PreparedPage(index, key, served.pixels(image), is_blank(image)))
-        return pages
+        try:
+            return prepare_pages(document, served)
+        except RenderError as error:
+            raise EngineError(str(error)) from None
 
-    def read_text(self, served: _Served, pages: Sequence[PreparedPage]) -> tuple[PageText, ...]:
+    def read_text(self, served: ServedModel, pages: Sequence[PreparedPage]) -> tuple[PageText, ...]:
         """Each page's words from an ``ocr`` answer of the base model."""
         size = served.loaded.image_size
         answers = self.read(served, pages, OCR_PROMPT, None, self.config.ocr_max_new_tokens)
@@ -262,7 +218,7 @@ class PaliGemmaEngine:
 
     def extract(
         self,
-        served: _Served,
+        served: ServedModel,
         pages: Sequence[PreparedPage],
         spec: DocumentTypeSpec,
         adapter: AdapterRef,
@@ -283,7 +239,7 @@ class PaliGemmaEngine:
 
     def read(
         self,
-        served: _Served,
+        served: ServedModel,
         pages: Sequence[PreparedPage],
         prompt: str,
         adapter: AdapterRef | None,
@@ -302,17 +258,6 @@ class PaliGemmaEngine:
             if not generation.finished:
                 log.info("page %d: answer cut at %d tokens", page.index + 1, max_new_tokens)
         return [decoded.get(page.index) for page in pages]
-
-
-def is_blank(image: Image.Image) -> bool:
-    """Whether the page is (nearly) all white: nothing for the model to read."""
-    darkest, _ = image.convert("L").getextrema()  # (min, max) for one band
-    return bool(darkest >= BLANK_LEVEL)  # type: ignore[operator]
-
-
-def _unread(pages: Sequence[PreparedPage], size: int) -> tuple[PageText, ...]:
-    """Pages whose words were not read (the adapter answered with fields only)."""
-    return tuple(PageText(page.index, size, size, (), SOURCE) for page in pages)
 
 
 def merge_pages(
