@@ -36,6 +36,10 @@ class RejectedFile(Exception):
     """The file cannot become a document; the message is shown to the uploader."""
 
 
+class UnsupportedType(RejectedFile):
+    """The content is not a PDF or an image FormLens reads (whatever its name claims)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FileLimits:
     max_bytes: int
@@ -70,7 +74,7 @@ def inspect_file(path: Path, limits: FileLimits) -> FileInfo:
     with path.open("rb") as handle:
         mime = sniff_mime(handle.read(_PDF_HEADER_WINDOW))
     if mime is None:
-        raise RejectedFile("Only PDF, PNG, JPEG and TIFF files can be read.")
+        raise UnsupportedType("Only PDF, PNG, JPEG and TIFF files can be read.")
     pages = _pdf_pages(path) if mime == PDF else _image_pages(path, limits)
     if pages == 0:
         raise RejectedFile("The document has no pages.")

@@ -7,7 +7,7 @@ import logging
 import click
 
 from core.settings import load_settings
-from formlens.commands import db, dev, extract, users
+from formlens.commands import db, dev, extract, run, serve, users
 
 
 @click.group()
@@ -22,7 +22,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_settings()
 
 
-for command in (db.db, dev.dev, extract.extract, users.users):
+for command in (db.db, dev.dev, extract.extract, run.run, serve.serve, serve.worker, users.users):
     cli.add_command(command)
 
 

@@ -94,6 +94,8 @@ class Document(Timestamped, Base):
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     processing_started_at: Mapped[datetime | None]
+    # Touched while a worker reads the document; a stale one means the worker died.
+    heartbeat_at: Mapped[datetime | None]
     processed_at: Mapped[datetime | None]
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -24,6 +24,9 @@ _FACTORIES: dict[str, str] = {
     "paligemma": "worker.engines.paligemma.engine:build_engine",
 }
 
+# Engines that need a GPU worker: documents read by them go to the ``gpu`` queue.
+GPU_ENGINES = frozenset({"paligemma"})
+
 
 class EngineRegistry:
     """A per-process cache of engines, safe to use from several worker threads."""
