@@ -114,6 +114,6 @@ def _image_pages(path: Path, limits: FileLimits) -> int:
                     )
                 return getattr(image, "n_frames", 1)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise RejectedFile("The image is too large to decode safely.") from None
+            raise RejectedFile("The image has too many pixels to decode safely.") from None
         except (OSError, SyntaxError, ValueError) as error:
             raise RejectedFile(f"The image cannot be decoded ({error}).") from None

@@ -121,7 +121,7 @@ def iter_documents(session: Session, flt: DocumentFilter, batch: int = 500) -> I
 
 def status_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Document.status, func.count()).group_by(Document.status))
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows}
 
 
 def type_spec(session: Session, name: str | None) -> DocumentTypeSpec | None:
