@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session, joinedload
 
 from core.doctypes import BUILTIN_TYPES, DocumentTypeSpec
@@ -73,20 +73,21 @@ def filtered_documents(flt: DocumentFilter) -> Select[Document]:
     return query
 
 
+def page_query(flt: DocumentFilter, cursor: str | None, limit: int) -> Select[Document]:
+    """Newest first, after ``cursor``; one row more than ``limit`` tells if a page follows."""
+    query = filtered_documents(flt)
+    if cursor:
+        created, ident = decode_cursor(cursor)
+        # A row-value comparison is one index range condition; the equivalent OR is not.
+        query = query.where(tuple_(Document.created_at, Document.id) < tuple_(created, ident))
+    return query.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)
+
+
 def list_documents(
     session: Session, flt: DocumentFilter, *, cursor: str | None = None, limit: int = 50
 ) -> DocumentPage:
-    """Newest first, ``limit`` at a time; pass ``next_cursor`` back for the next page."""
-    query = filtered_documents(flt).options(joinedload(Document.document_type))
-    if cursor:
-        created, ident = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                Document.created_at < created,
-                and_(Document.created_at == created, Document.id < ident),
-            )
-        )
-    query = query.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)
+    """A page of ``limit`` documents; pass ``next_cursor`` back for the next page."""
+    query = page_query(flt, cursor, limit).options(joinedload(Document.document_type))
     rows = list(session.scalars(query))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return DocumentPage(rows[:limit], next_cursor)
@@ -101,16 +102,8 @@ def iter_documents(session: Session, flt: DocumentFilter, batch: int = 500) -> I
     )
     last: tuple[datetime, uuid.UUID] | None = None
     while True:
-        page = (
-            query
-            if last is None
-            else query.where(
-                or_(
-                    Document.created_at > last[0],
-                    and_(Document.created_at == last[0], Document.id > last[1]),
-                )
-            )
-        )
+        key = tuple_(Document.created_at, Document.id)
+        page = query if last is None else query.where(key > tuple_(*last))
         rows = list(session.scalars(page.limit(batch)).unique())
         yield from rows
         if len(rows) < batch:

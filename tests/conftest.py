@@ -190,6 +190,23 @@ def admin_client(client: FlaskClient, admin: int) -> FlaskClient:
     return client
 
 
+@pytest.fixture
+def fresh_database_url(postgres_server: str) -> Iterator[str]:
+    """A database of its own, for tests that run their own workers and sweepers."""
+    name = f"formlens_iso_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    database = Database(url)
+    with database.session() as session:
+        seed_document_types(session)
+    database.engine.dispose()
+    yield url
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def worker(
     settings: Settings, migrated: Database, tmp_path_factory: pytest.TempPathFactory

@@ -34,11 +34,12 @@ def create_app(settings: Settings, *, testing: bool = False) -> Flask:
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,
     )
+    database = Database(settings.effective_database_url)
     app.extensions["formlens"] = extensions.Services(
         settings=settings,
-        database=Database(settings.effective_database_url),
+        database=database,
         blobs=BlobStore(settings.blob_dir),
-        queue=Queue(settings),
+        queue=Queue(settings, database),
     )
     extensions.init_app(app)
     security.init_app(app)

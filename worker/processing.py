@@ -87,6 +87,8 @@ def process_document(ctx: WorkerContext, document_id: uuid.UUID, *, on_gpu: bool
 
 def _read(ctx: WorkerContext, claim: Claim) -> tuple[EngineOutput, list[Preview]] | str:
     """The pipeline's output and page previews, or the reason the document cannot be read."""
+    if not claim.source.path.is_file():
+        return "The stored file of this document is missing from the data directory."
     request = EngineRequest(claim.source, claim.spec, claim.types, claim.options)
     try:
         output = run_pipeline(request, ctx.engines.get(claim.engine))

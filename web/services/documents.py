@@ -39,5 +39,5 @@ def reprocess_document(services: Services, document_id: uuid.UUID) -> bool:
         message = enqueue(session, PROCESS_DOCUMENT, document_id)
         session.flush()
         message_id = message.id
-    services.queue.publish(services.database, [message_id])
+    services.queue.publish([message_id])
     return True

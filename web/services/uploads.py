@@ -4,7 +4,7 @@ Order matters for safety and cost: the name and the type are checked first, the 
 streamed to the store under a size limit while being hashed, the content is inspected (magic
 bytes, page count, pixels) before anything expensive, and the document row, its
 ``document.received`` event and its outbox message commit in one transaction. Publishing to the
-broker happens after the commit and may fail without losing anything.
+broker happens after the commit, in the background, and may fail without losing anything.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ class UploadOutcome:
     document_id: uuid.UUID
     created: bool
     status: str
-    published: bool
 
 
 def clean_filename(raw: str) -> str:
@@ -111,7 +110,7 @@ def _existing(services: Services, sha256: str) -> UploadOutcome | None:
         ).first()
     if found is None:
         return None
-    return UploadOutcome(found.id, created=False, status=found.status, published=False)
+    return UploadOutcome(found.id, created=False, status=found.status)
 
 
 def _store(services: Services, document: Document) -> UploadOutcome:
@@ -132,10 +131,8 @@ def _store(services: Services, document: Document) -> UploadOutcome:
         if existing is None:
             raise
         return existing
-    published = services.queue.publish(services.database, [message_id]) == 1
-    return UploadOutcome(
-        document.id, created=True, status=DocumentStatus.QUEUED.value, published=published
-    )
+    services.queue.publish([message_id])
+    return UploadOutcome(document.id, created=True, status=DocumentStatus.QUEUED.value)
 
 
 def _forget_unreferenced(services: Services, key: str) -> None:
