@@ -22,7 +22,17 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_settings()
 
 
-for command in (db.db, dev.dev, extract.extract, run.run, serve.serve, serve.worker, users.users):
+COMMANDS = (
+    db.db,
+    dev.dev,
+    extract.extract,
+    run.run,
+    serve.serve,
+    serve.worker,
+    serve.beat,
+    users.users,
+)
+for command in COMMANDS:
     cli.add_command(command)
 
 

@@ -52,6 +52,21 @@ def worker_argv(queues: str, concurrency: int, *, beat: bool, pool: str = "prefo
     return [*argv, "--beat"] if beat else argv
 
 
+def beat_argv(settings: Settings) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "formlens.worker_main",
+        "beat",
+        "--loglevel",
+        "INFO",
+        "--schedule",
+        str(settings.data_dir / "celerybeat-schedule"),
+    ]
+
+
 @click.command()
 @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
 @click.pass_obj
@@ -74,3 +89,11 @@ def serve(settings: Settings, workers: int) -> None:
 def worker(queues: str, concurrency: int, pool: str, beat: bool) -> None:
     """Run a Celery worker on QUEUES."""
     os.execv(sys.executable, worker_argv(queues, concurrency, beat=beat, pool=pool))  # noqa: S606
+
+
+@click.command()
+@click.pass_obj
+def beat(settings: Settings) -> None:
+    """Run the scheduler of periodic tasks (the sweeper); one per install."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    os.execv(sys.executable, beat_argv(settings))  # noqa: S606
