@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -32,8 +33,8 @@ def formlens(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def assert_valid_export(path: Path) -> dict:
-    export = json.loads(path.read_text())
+def assert_valid_export(path: Path) -> dict[str, Any]:
+    export: dict[str, Any] = json.loads(path.read_text())
     assert export["schema"] == SCHEMA_ID
     spec = BUILTIN_TYPES.get(export["document"]["document_type"])
     if spec is not None:

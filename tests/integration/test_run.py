@@ -45,7 +45,9 @@ def test_run_serves_the_portal_and_reads_an_upload(tmp_path: Path) -> None:
         assert password, output
         web = requests.Session()
         page = web.get(f"http://127.0.0.1:{port}/login", timeout=10).text
-        token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+        found = re.search(r'name="csrf-token" content="([^"]+)"', page)
+        assert found, page
+        token = found.group(1)
         web.post(
             f"http://127.0.0.1:{port}/login",
             timeout=10,

@@ -21,11 +21,12 @@ def test_every_formlens_command_in_compose_parses() -> None:
     commands = formlens_commands()
     assert {c[0] for c in commands} >= {"serve", "worker", "beat", "db"}
     for argv in commands:
-        group = cli
-        while isinstance(group, click.Group) and argv and argv[0] in group.commands:
-            group, argv = group.commands[argv[0]], argv[1:]
-        assert not isinstance(group, click.Group), f"incomplete command {argv}"
-        group.make_context(group.name, list(argv))  # raises on unknown options
+        command: click.Command = cli
+        rest = list(argv)
+        while isinstance(command, click.Group) and rest and rest[0] in command.commands:
+            command, rest = command.commands[rest[0]], rest[1:]
+        assert not isinstance(command, click.Group), f"incomplete command {argv}"
+        command.make_context(command.name, rest)  # raises on unknown options
 
 
 def test_every_formlens_variable_in_compose_is_a_setting() -> None:
