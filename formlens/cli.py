@@ -8,6 +8,7 @@ import click
 
 from core.settings import load_settings
 from formlens.commands import db, dev, extract, users
+from formlens.commands import eval as eval_command
 
 
 @click.group()
@@ -22,7 +23,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_settings()
 
 
-for command in (db.db, dev.dev, extract.extract, users.users):
+for command in (db.db, dev.dev, eval_command.evaluate, extract.extract, users.users):
     cli.add_command(command)
 
 
