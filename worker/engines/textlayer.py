@@ -78,7 +78,7 @@ def _words(textpage: pdfium.PdfTextPage) -> Iterator[tuple[str, tuple[float, ...
 
 def _is_gap(previous: tuple[float, ...], box: tuple[float, ...]) -> bool:
     size = max(previous[3] - previous[1], box[3] - box[1], 1.0)
-    same_line = abs((previous[1] + previous[3]) - (box[1] + box[3])) / 2 < size * 0.6
+    same_line = abs((previous[1] + previous[3]) - (box[1] + box[3])) / 2 < size  # "_" sits low
     return not same_line or not -size * 0.3 <= box[0] - previous[2] <= size * _WORD_GAP
 
 

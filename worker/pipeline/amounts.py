@@ -89,7 +89,9 @@ def amount_candidates(
             if not matched:
                 continue
             match, weight = max(matched, key=lambda pair: pair[1])
-            if weight < SPECIFIC and exclude.search(cell.text):
+            if (weight < SPECIFIC and exclude.search(cell.text)) or lexicon.NEVER_TOTAL.search(
+                cell.text
+            ):
                 continue
             found.extend(_amounts_for_label(document, line, index, match, weight, locale))
     return sorted(found, key=lambda c: -c.score)[: MAX_CANDIDATES * 3]
@@ -143,11 +145,28 @@ def find_totals(document: Document, locale: Locale) -> Totals:
     totals = amount_candidates(document, lexicon.TOTAL, lexicon.NOT_TOTAL, locale)
     nets = amount_candidates(document, lexicon.NET, lexicon.NOT_NET, locale)
     taxes = amount_candidates(document, lexicon.TAX, lexicon.NOT_TAX, locale)
+    taxes = [*taxes, *_tax_sums(taxes)]
     triple = _consistent(totals, nets, taxes)
     if triple:
         total, net, tax = triple
         return Totals(total.to_field(document), net.to_field(document), tax.to_field(document))
     return _fill_in(document, _best_total(totals), nets, taxes)
+
+
+def _tax_sums(taxes: Sequence[Candidate]) -> list[Candidate]:
+    """Tax printed per rate (7 % and 19 %) adds up to the tax total: runs of adjacent lines."""
+    by_line = sorted({c.line: c for c in taxes}.values(), key=lambda c: c.line)
+    sums: list[Candidate] = []
+    for start in range(len(by_line)):
+        for end in range(start + 2, min(len(by_line), start + 4) + 1):
+            run = by_line[start:end]
+            if run[-1].line - run[0].line > 3 * len(run):
+                break
+            total = sum((_number(c) for c in run), Decimal(0))
+            words = tuple(w for c in run for w in c.span.words)
+            score = min(c.score for c in run) * 0.9
+            sums.append(replace(run[0], value=format_amount(total), span=Span(words), score=score))
+    return sums
 
 
 def _consistent(

@@ -50,7 +50,7 @@ DUE_DATE = _labels(
 NOT_ISSUE_DATE = re.compile(
     r"due|fällig|échéance|verval|\border|bestell|commande|deliver|liefer|leistung|livraison|"
     r"service|period|zeitraum|période|printed|exp|valid|gültig|remit|bis\b|until|"
-    r"\bskonto|orderdatum|\bvan\b|geboren|birth",
+    r"\bskonto|version|\bstand\b|orderdatum|\bvan\b|geboren|birth",
     re.IGNORECASE,
 )
 
@@ -60,6 +60,7 @@ TOTAL = _labels(
     (r"net(?:t)?\s*total(?!\s*excl)|total\s*sales\s*(?:\(?\s*)?incl|total\s*payable", 0.9),
     (r"due\s*payable|total\s*to\s*pay|amount\s*to\s*pay|total\s*amount|invoice\s*total", 1.0),
     (r"gesamtbetrag|rechnungsbetrag|endbetrag|bruttobetrag|zahlbetrag|zu\s*zahlen", 1.0),
+    (r"bruttosumme|gesamtsumme|summe\s*brutto|rechnungssumme(?!\s*(?:netto|ohne))", 1.0),
     (r"(?:rechnungs)?summe\s*(?:inkl|brutto)|gesamtsumme|brutto\s*gesamt|gesamt\s*brutto", 1.0),
     (r"total\s*ttc|montant\s*ttc|net\s*à\s*payer|montant\s*(?:total|dû)|total\s*à\s*payer", 1.0),
     (r"totaal\s*(?:incl|te\s*betalen)|te\s*betalen|totaalbedrag|totaal\s*bedrag", 1.0),
@@ -75,12 +76,20 @@ NOT_TOTAL = re.compile(
     re.IGNORECASE,
 )
 
+# Amounts that are never the document's total, however strongly labelled.
+NEVER_TOTAL = re.compile(
+    r"zuschl|abschl|\bder\s*(?:zu|ab)|rabatt|discount|skonto|anzahlung|vorauszahlung|"
+    r"prepaid|deposit|acompte|gutschrift\s*aus",
+    re.IGNORECASE,
+)
+
 NET = _labels(
     (r"sub\s*-?\s*total|subtotaal|zwischensumme|sous[-\s]*total", 0.8),
     (r"total\s*(?:excl|exkl|before\s*tax|net|ht)\b|net\s*(?:total|amount)|total\s*ht", 1.0),
     (r"(?:summe|betrag|rechnungssumme|gesamt)\s*netto|netto\s*(?:summe|betrag|gesamt)", 1.0),
     (r"nettobetrag|warenwert\s*netto|montant\s*ht|\bht\b\s*:|excl(?:usief|\.)\s*btw", 1.0),
     (r"totaal\s*excl|netto\s*bedrag|total\s*sales\s*\(?excl|amount\s*excl", 1.0),
+    (r"(?:summe|betrag)\s*ohne\s*(?:ust|mwst|steuer)|nettosumme|positionssumme\s*netto", 1.0),
 )
 NOT_NET = re.compile(r"\bincl|\binkl|\bttc\b|brutto|\bgross|zahlbar|tagen|days\b", re.IGNORECASE)
 
@@ -139,7 +148,7 @@ BIC_LABEL = re.compile(r"\b(?:bic|swift)\b", re.IGNORECASE)
 NOT_A_NAME = re.compile(
     r"^(?:tax\s*)?invoice\b|^(?:handels)?rechnung\b|^facture\b|^factuur\b|^receipt\b|"
     r"^quittung|^kassenbon|^bon\b|^reçu|^credit\s*note|^gutschrift|^stylesheet|^page\b|"
-    r"^seite\b|^copy\b|^original\b|^rechnungs-|^k\s*o\s*s\s*t\s*e\s*n|^cash\s*bill|^bill\b|"
+    r"^seite\b|^copy\b|^original\b|^rechnungs-|^k\s+o\s+s\s+t\s+e\s+n|^cash\s*bill|^bill\b|"
     r"^tel\b|^phone|^fax\b|^e-?mail|^www\.|^http|^gst\b|^vat\b|^ust|^date\b|^datum\b|"
     r"^kontakt|^contact|^summary|^thank",
     re.IGNORECASE,
@@ -149,7 +158,7 @@ NOT_A_NAME = re.compile(
 ADDRESS_STOP = re.compile(
     r"\btel\b|telefon|phone|\bfax\b|e-?mail|@|www\.|http|\bgst\b|\bvat\b|\bust|\btva\b|"
     r"\bbtw\b|\bkvk\b|\bgln\b|\biban\b|\bbic\b|steuer|invoice|rechnung|facture|factuur|"
-    r"\bdate\b|\bdatum\b|\bno\.?\s*:|\bnummer|\bkunden|receipt|cashier|\bdoc",
+    r"\bdate\b|\bdatum\b|\bno\.?\s*:|\bnummer|\bkunden-?nr|receipt|cashier|\bdoc",
     re.IGNORECASE,
 )
 # Parenthesised or labelled registration numbers printed under a company's name on receipts.

@@ -20,7 +20,7 @@ from worker.pipeline.candidates import Candidate
 from worker.pipeline.layout import Cell, Document, Line, Span
 
 HEADER_SHARE = 0.45  # the top of the first page, where letterheads and address blocks are
-_BLOCK_GAP = 1.3  # vertical gap between two cells of a block, in line heights
+_BLOCK_GAP = 1.8  # vertical gap between two cells of a block, in line heights
 _MAX_ADDRESS_LINES = 4
 _ACCOUNT_HOLDER = re.compile(
     r"(?:account\s*holder|kontoinhaber|titulaire\s*du\s*compte|rekeninghouder|"
@@ -181,8 +181,11 @@ def _party_under_label(
         match = pattern.search(entry.cell.text)
         if not match:
             continue
-        rest = entry.cell.text[match.end() :].strip(" :/")
-        if _name_like(rest) and not _SKIP.search(rest):
+        after = entry.cell.text[match.end() :]
+        rest = after.strip(" :/")
+        if rest and not after.lstrip().startswith(":") and not _is_label(rest, labels):
+            continue  # "Lieferant GmbH" is a name that starts like a label, not a label
+        if _name_like(rest) and not _SKIP.search(rest) and not _is_label(rest, labels):
             span = entry.cell.sub(len(entry.cell.text) - len(rest), len(entry.cell.text))
             name = Candidate(clean_name(rest), span, entry.line.page, weight, entry.line.number)
             return Party(name, _address_after(block, index + 1, weight))
@@ -192,6 +195,10 @@ def _party_under_label(
         if party:
             return party
     return None
+
+
+def _is_label(text: str, labels: Iterable[lexicon.Label]) -> bool:
+    return any(pattern.search(text.strip(" :/")) for pattern, _ in labels)
 
 
 def _party_in_next_block(
@@ -259,7 +266,9 @@ def _sender_line_customer(document: Document) -> Party | None:
         for cell in line.cells:
             if _SENDER_SEPARATORS.search(cell.text) and _POSTCODE.search(cell.text):
                 blocks = build_blocks(document, 0)
-                return _party_in_next_block(document, blocks, Entry(line, cell), 0.7)
+                found = _block_of(blocks, cell)
+                party = _party_from(found[0], found[1] + 1, 0.7) if found else None
+                return party or _party_in_next_block(document, blocks, Entry(line, cell), 0.7)
     return None
 
 
@@ -279,10 +288,27 @@ def find_vendor(document: Document, customer: Party | None) -> Party | None:
     )
 
 
+def _sender_line_address(document: Document, vendor: Party) -> Party:
+    """A window envelope's sender line spells out the vendor's address: "Firm ● Street ● Town"."""
+    if vendor.address is not None and "," in vendor.address.value:
+        return vendor
+    for line in document.lines:
+        for cell in line.cells:
+            parts = [p.strip() for p in re.split(r"\s[●•·|]\s", cell.text)]
+            if len(parts) >= 3 and parts[0] == vendor.name.value and _POSTCODE.search(cell.text):
+                start = cell.text.find(parts[1])
+                span = cell.sub(start, len(cell.text))
+                address = Candidate(", ".join(parts[1:]), span, line.page, 0.8, line.number)
+                return Party(vendor.name, address)
+    return vendor
+
+
 def party_fields(document: Document) -> Mapping[str, FieldValue]:
     fields: dict[str, FieldValue] = {}
     customer = find_customer(document)
     vendor = find_vendor(document, customer)
+    if vendor is not None:
+        vendor = _sender_line_address(document, vendor)
     for role, party in (("vendor", vendor), ("customer", customer)):
         if party is None:
             continue
