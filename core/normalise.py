@@ -130,7 +130,9 @@ MONTHS: Mapping[str, int] = {
 }  # fmt: skip
 
 _MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,10}\.?"
-_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,4})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{2,4})(?!\d)")
+_NUMERIC_DATE = re.compile(
+    r"(?<![\w./-])(\d{4}|\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\w/-]|[.,]\d)"
+)
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s\-]*({_MONTH_WORD})[\s\-,]*(\d{{4}}|\d{{2}})(?!\d)"
 )

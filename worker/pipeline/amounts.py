@@ -119,7 +119,8 @@ def _amounts_for_label(
         span, (value, _, _) = spans[-1]
         yield Candidate(value, span, line.page, weight, line.number, match.group())
         return
-    yield from _column_below(document, line, cell, match.group(), weight, locale)
+    if len(line.cells) >= 3 and not cell.text.rstrip().endswith(":"):  # a table's header row
+        yield from _column_below(document, line, cell, match.group(), weight, locale)
 
 
 def _column_below(
@@ -143,6 +144,7 @@ def _column_below(
 
 def find_totals(document: Document, locale: Locale) -> Totals:
     totals = amount_candidates(document, lexicon.TOTAL, lexicon.NOT_TOTAL, locale)
+    totals = _tendered_minus_change(document, totals, locale)
     nets = amount_candidates(document, lexicon.NET, lexicon.NOT_NET, locale)
     taxes = amount_candidates(document, lexicon.TAX, lexicon.NOT_TAX, locale)
     taxes = [*taxes, *_tax_sums(taxes)]
@@ -188,7 +190,29 @@ def _consistent(
 
 
 def _best_total(totals: Sequence[Candidate]) -> Candidate | None:
-    return max(totals, key=lambda c: (round(c.score, 1), abs(_number(c)), -c.line), default=None)
+    """The best-labelled total; among equals the last printed (after rounding, after charges)."""
+    return max(totals, key=lambda c: (round(c.score, 1), c.line), default=None)
+
+
+def _payment(document: Document, pattern: re.Pattern[str], locale: Locale) -> Candidate | None:
+    labels = ((pattern, 1.0),)
+    found = amount_candidates(document, labels, re.compile("$^"), locale)
+    return found[0] if found else None
+
+
+def _tendered_minus_change(
+    document: Document, totals: list[Candidate], locale: Locale
+) -> list[Candidate]:
+    """On a receipt, cash handed over minus change given is the total: it confirms one."""
+    cash = _payment(document, lexicon.TENDERED, locale)
+    change = _payment(document, lexicon.CHANGE, locale)
+    if cash is None or change is None or not _number(cash) > _number(change) > 0:
+        return totals
+    paid = _number(cash) - _number(change)
+    confirmed = [replace(t, score=t.score + 0.5) for t in totals if _number(t) == paid]
+    if confirmed:
+        return confirmed + [t for t in totals if _number(t) != paid]
+    return [*totals, replace(_computed(cash, paid), score=0.55)]
 
 
 def _fill_in(

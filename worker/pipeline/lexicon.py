@@ -57,14 +57,14 @@ NOT_ISSUE_DATE = re.compile(
 TOTAL = _labels(
     (r"grand\s*total|total\s*(?:amount\s*)?(?:due|payable)|amount\s*(?:due|payable)", 1.0),
     (r"balance\s*due|total\s*(?:incl|inc\b|inclusive|after\s*rounding)|rounded\s*total", 1.0),
-    (r"net(?:t)?\s*total(?!\s*excl)|total\s*sales\s*(?:\(?\s*)?incl|total\s*payable", 0.9),
+    (r"\bnett\s*total|total\s*sales\s*(?:\(?\s*)?incl|total\s*payable", 1.0),
     (r"due\s*payable|total\s*to\s*pay|amount\s*to\s*pay|total\s*amount|invoice\s*total", 1.0),
     (r"gesamtbetrag|rechnungsbetrag|endbetrag|bruttobetrag|zahlbetrag|zu\s*zahlen", 1.0),
     (r"bruttosumme|gesamtsumme|summe\s*brutto|rechnungssumme(?!\s*(?:netto|ohne))", 1.0),
     (r"(?:rechnungs)?summe\s*(?:inkl|brutto)|gesamtsumme|brutto\s*gesamt|gesamt\s*brutto", 1.0),
     (r"total\s*ttc|montant\s*ttc|net\s*à\s*payer|montant\s*(?:total|dû)|total\s*à\s*payer", 1.0),
     (r"totaal\s*(?:incl|te\s*betalen)|te\s*betalen|totaalbedrag|totaal\s*bedrag", 1.0),
-    (r"\btotal\b|\btotaal\b|\bsumme\b|\bgesamt\b|\bamount\b", 0.6),
+    (r"\btotal\b|\btotaal\b|\bsumme\b|\bgesamt\b", 0.6),
 )
 # A "total" with one of these words is a subtotal, a count, a tax or a payment, not the total.
 NOT_TOTAL = re.compile(
@@ -72,7 +72,8 @@ NOT_TOTAL = re.compile(
     r"\bitems?\b|discount|rabatt|remise|korting|saving|\btax\b|\bgst\b|\bvat\b|\bsst\b|"
     r"\bmwst|\bust\b|\btva\b|\bbtw\b|change|cash|tendered|rounding\s*adj|\bpaid\b|"
     r"betaald|vorauszahlung|anzahlung|acompte|\bpoints?\b|warenwert|gewicht|weight|"
-    r"\bcount\b|ersparnis|\bcredits?\b|\bcharges?\s*\(|basis|zwischensumme|tagen",
+    r"\bcount\b|ersparnis|\bcredits?\b|\bcharges?\s*\(|basis|zwischensumme|tagen|"
+    r"summary|aufschlüsselung|récapitulatif|overzicht",
     re.IGNORECASE,
 )
 
@@ -82,6 +83,10 @@ NEVER_TOTAL = re.compile(
     r"prepaid|deposit|acompte|gutschrift\s*aus",
     re.IGNORECASE,
 )
+
+# Payments on a receipt: what was handed over, and what came back.
+TENDERED = re.compile(r"^(?:cash|tendered|paid|bar|espèces|contant|amount\s*tendered)\b", re.I)
+CHANGE = re.compile(r"^(?:change|rückgeld|wisselgeld|monnaie|rendu)\b", re.I)
 
 NET = _labels(
     (r"sub\s*-?\s*total|subtotaal|zwischensumme|sous[-\s]*total", 0.8),
@@ -102,7 +107,7 @@ TAX = _labels(
 )
 NOT_TAX = re.compile(
     r"\bincl|\binkl|\bexcl|\bttc\b|\bid\b|\bno\b|nummer|\bnr\b|reg\b|invoice|summary|"
-    r"identn|\brate\b|code|basis\s*(?!betrag)|exempt|ohne|%\s*on\b",
+    r"identn|\brate\b|code|basis\s*(?!betrag)|exempt|ohne|%\s*on\b|summary|aufschlüsselung",
     re.IGNORECASE,
 )
 
