@@ -142,10 +142,15 @@ def _column_below(
         yield Candidate(value, cell.sub(start, end), lower.page, score, lower.number, label)
 
 
-def find_totals(document: Document, locale: Locale) -> Totals:
-    totals = amount_candidates(document, lexicon.TOTAL, lexicon.NOT_TOTAL, locale)
+# On a document type without a net amount (a receipt), "Net total" is the amount to pay.
+_NET_TOTAL = ((re.compile(r"\bnet(?:t|to)?\s*total", re.IGNORECASE), 1.0),)
+
+
+def find_totals(document: Document, locale: Locale, has_net: bool = True) -> Totals:
+    labels = lexicon.TOTAL if has_net else (*lexicon.TOTAL, *_NET_TOTAL)
+    totals = amount_candidates(document, labels, lexicon.NOT_TOTAL, locale)
     totals = _tendered_minus_change(document, totals, locale)
-    nets = amount_candidates(document, lexicon.NET, lexicon.NOT_NET, locale)
+    nets = amount_candidates(document, lexicon.NET, lexicon.NOT_NET, locale) if has_net else []
     taxes = amount_candidates(document, lexicon.TAX, lexicon.NOT_TAX, locale)
     taxes = [*taxes, *_tax_sums(taxes)]
     triple = _consistent(totals, nets, taxes)
@@ -283,8 +288,10 @@ def _on_line(found: FieldValue, line: Line) -> bool:
     return line.bbox[1] <= centre <= line.bbox[3]
 
 
-def amounts_fields(document: Document, locale: Locale) -> Mapping[str, FieldValue]:
-    totals = find_totals(document, locale)
+def amounts_fields(
+    document: Document, locale: Locale, has_net: bool = True
+) -> Mapping[str, FieldValue]:
+    totals = find_totals(document, locale, has_net)
     fields = totals.as_fields()
     currency = find_currency(document, totals.total)
     if currency:

@@ -35,7 +35,7 @@ def extract_fields(
     found: dict[str, FieldValue] = {}
     found.update(party_fields(document))
     found.update(dates_fields(document, locale))
-    found.update(amounts_fields(document, locale))
+    found.update(amounts_fields(document, locale, has_net="net_amount" in spec.field_index))
     found.update(identifier_fields(document))
     fields = {name: value for name, value in found.items() if _valid(spec, name, value)}
     items = find_line_items(document, locale) if spec.line_item_fields else ()

@@ -163,7 +163,7 @@ NOT_A_NAME = re.compile(
 ADDRESS_STOP = re.compile(
     r"\btel\b|telefon|phone|\bfax\b|e-?mail|@|www\.|http|\bgst\b|\bvat\b|\bust|\btva\b|"
     r"\bbtw\b|\bkvk\b|\bgln\b|\biban\b|\bbic\b|steuer|invoice|rechnung|facture|factuur|"
-    r"\bdate\b|\bdatum\b|\bno\.?\s*:|\bnummer|\bkunden-?nr|receipt|cashier|\bdoc",
+    r"\bdate\b|\bdatum\b|\bnummer|\bkunden-?nr|receipt|cashier|\bdoc",
     re.IGNORECASE,
 )
 # Parenthesised or labelled registration numbers printed under a company's name on receipts.

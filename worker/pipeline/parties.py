@@ -34,6 +34,7 @@ _SKIP = re.compile(
 )
 _SENDER_SEPARATORS = re.compile(r"\s[●•·|]\s|\s[-–]\s.*\d{4,5}")
 _POSTCODE = re.compile(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
+_TAX_REGISTRATION = re.compile(r"^\(?\s*(?:gst|sst|vat|co\.?)\s*(?:id|reg|no)", re.IGNORECASE)
 _TRAILING_REGISTRATION = re.compile(r"\s*\(?[\w\s.-]*\d{4,}[\w\s.-]*\)?\s*$")
 
 
@@ -142,9 +143,12 @@ def _address_after(block: Block, start: int, score: float) -> Candidate | None:
     lines: list[Entry] = []
     for entry in block[start:]:
         text = entry.cell.text
+        registration = lexicon.REGISTRATION.search(text) or _TAX_REGISTRATION.search(text)
+        if not lines and registration:
+            continue  # receipts print registration numbers between the name and the address
         if lexicon.ADDRESS_STOP.search(text) or len(lines) >= _MAX_ADDRESS_LINES:
             break
-        if lexicon.REGISTRATION.search(text) or (not lines and not re.search(r"\d", text)):
+        if registration or (not lines and not re.search(r"\d", text)):
             continue  # a registration number, or a contact person before the street
         lines.append(entry)
     if not lines:
