@@ -32,6 +32,8 @@ def parse_decimal(raw: str, decimal_mark: str | None = None) -> Decimal | None:
     a comma or a dot with more than one group, and as a decimal point otherwise.
     """
     text = _SPACES.sub("", raw.strip())
+    if re.search(r"\d[/:]\d", text):  # a date, a time or a fraction, not an amount
+        return None
     negative = _is_negative(text)
     digits = _AMOUNT_JUNK.sub("", text).strip("()" + _MINUS).replace("'", "")
     if not digits or not re.fullmatch(r"[\d.,]*\d[\d.,]*", digits):

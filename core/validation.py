@@ -108,9 +108,9 @@ def due_after_issue(fields: Fields, items: Sequence[LineItem]) -> RuleResult | N
     return RuleResult("due_after_issue", ok, message, ("issue_date", "due_date"))
 
 
-def dates_plausible(fields: Fields, items: Sequence[LineItem], today: date | None = None) -> (
-    RuleResult | None
-):
+def dates_plausible(
+    fields: Fields, items: Sequence[LineItem], today: date | None = None
+) -> RuleResult | None:
     """The issue date is neither decades old nor far in the future (a misread year)."""
     issued = _date(fields, "issue_date")
     if issued is None:

@@ -71,18 +71,24 @@ def _report(score: Score, timings: list[Timed]) -> None:
 
 
 @click.command("eval")
-@click.argument(
-    "gt_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)
-)
+@click.argument("gt_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--engine", type=click.Choice(EngineRegistry.names()), default=None, help="Engine to use."
 )
 @click.option("--ignore-embedded-xml", is_flag=True, help="Read the page, not the e-invoice XML.")
-@click.option("--out", "out", default=None, type=click.Path(path_type=Path),
-              help="Also write each export as OUT/NAME.json.")
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Also write each export as OUT/NAME.json.",
+)
 @click.pass_obj
 def evaluate(
-    settings: Settings, gt_dir: Path, engine: str | None, ignore_embedded_xml: bool,
+    settings: Settings,
+    gt_dir: Path,
+    engine: str | None,
+    ignore_embedded_xml: bool,
     out: Path | None,
 ) -> None:
     """Extract every document of GT_DIR and score it against its ground truth."""
@@ -97,12 +103,19 @@ def evaluate(
             continue
         started = time.perf_counter()
         try:
-            export = extract_file(document, settings, engines, doc_type="auto", engine=engine,
-                                  ignore_embedded_xml=ignore_embedded_xml)
+            export = extract_file(
+                document,
+                settings,
+                engines,
+                doc_type="auto",
+                engine=engine,
+                ignore_embedded_xml=ignore_embedded_xml,
+            )
         except (RejectedFile, RenderError, EngineError) as error:
             click.echo(f"{document.name}: failed: {error}", err=True)
             export = {}
-        pages = int(export.get("document", {}).get("pages", 1)) if export else 1
+        meta = export.get("document")
+        pages = int(meta.get("pages", 1)) if isinstance(meta, dict) else 1
         timings.append(Timed(document.name, time.perf_counter() - started, pages))
         score_document(score, truth_file.stem, truth["fields"], _fields_of(export))
         if out is not None and export:

@@ -45,7 +45,8 @@ class Reading(StrEnum):
 class PageReader(Protocol):
     """What OCR readers have in common: an image in, the page's words out."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def read(self, image: Image.Image, index: int) -> PageText: ...
 
@@ -110,7 +111,9 @@ class CpuEngine:
     def _einvoice_result(
         self, request: EngineRequest, einvoice: EInvoice, notes: Notes
     ) -> ExtractionResult:
-        spec = request.spec or request.types.get(_FALLBACK_TYPE) or next(iter(request.types.values()))
+        spec = (
+            request.spec or request.types.get(_FALLBACK_TYPE) or next(iter(request.types.values()))
+        )
         return ExtractionResult(
             document_type=spec.name,
             fields=einvoice.fields,

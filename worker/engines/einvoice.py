@@ -43,7 +43,7 @@ def embedded_xml(path: Path) -> tuple[str, bytes] | None:
     """The e-invoice XML attached to the PDF at ``path``: (file name, bytes), or None."""
     try:
         name, xml = facturx.get_xml_from_pdf(path.read_bytes(), check_xsd=False)
-    except Exception as error:  # noqa: BLE001  # pypdf raises many kinds on broken PDFs
+    except Exception as error:  # pypdf raises many kinds on broken PDFs
         _log.info("no readable e-invoice attachment in %s: %s", path.name, error)
         return None
     if not name or not xml:

@@ -83,7 +83,9 @@ class TesseractReader:
         return int(osd.get("rotate", 0)) if float(osd.get("orientation_conf", 0)) > 1.0 else 0
 
 
-def _tesseract_words(data: dict[str, list[Any]], width: int, height: int) -> tuple[list[Word], float]:
+def _tesseract_words(
+    data: dict[str, list[Any]], width: int, height: int
+) -> tuple[list[Word], float]:
     words: list[Word] = []
     confidences: list[float] = []
     for i, text in enumerate(data["text"]):

@@ -49,7 +49,9 @@ def read_page(page: pdfium.PdfPage, index: int) -> PageText:
     textpage = page.get_textpage()
     try:
         words = [
-            Word(text, clamp_bbox(_rotate(_normalise(box, (left, bottom, width, height)), rotation)))
+            Word(
+                text, clamp_bbox(_rotate(_normalise(box, (left, bottom, width, height)), rotation))
+            )
             for text, box in _words(textpage)
         ]
     finally:

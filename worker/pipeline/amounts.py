@@ -93,7 +93,9 @@ def amount_candidates(
                 cell.text
             ):
                 continue
-            found.extend(_amounts_for_label(document, line, index, match, weight, locale))
+            found.extend(
+                _amounts_for_label(document, line, index, match, weight=weight, locale=locale)
+            )
     return sorted(found, key=lambda c: -c.score)[: MAX_CANDIDATES * 3]
 
 
@@ -102,6 +104,7 @@ def _amounts_for_label(
     line: Line,
     index: int,
     match: re.Match[str],
+    *,
     weight: float,
     locale: Locale,
 ) -> Iterator[Candidate]:
@@ -109,7 +112,10 @@ def _amounts_for_label(
     cell = line.cells[index]
     spans: list[tuple[Span, tuple[str, int, int]]] = []
     rest = cell.text[match.end() :]
-    spans.extend((cell.sub(match.end() + s, match.end() + e), (v, s, e)) for v, s, e in _all_amounts(rest, locale))
+    spans.extend(
+        (cell.sub(match.end() + s, match.end() + e), (v, s, e))
+        for v, s, e in _all_amounts(rest, locale)
+    )
     for other in line.cells[index + 1 :]:
         hits = _all_amounts(other.text, locale)
         if not _amount_only(other.text, hits):
@@ -120,12 +126,13 @@ def _amounts_for_label(
         yield Candidate(value, span, line.page, weight, line.number, match.group())
         return
     if len(line.cells) >= 3 and not cell.text.rstrip().endswith(":"):  # a table's header row
-        yield from _column_below(document, line, cell, match.group(), weight, locale)
+        yield from _column_below(document, line, cell, weight=weight, locale=locale)
 
 
 def _column_below(
-    document: Document, line: Line, header: Cell, label: str, weight: float, locale: Locale
+    document: Document, line: Line, header: Cell, *, weight: float, locale: Locale
 ) -> Iterator[Candidate]:
+    label = header.text
     score = weight * BELOW_WEIGHT
     found_any = False
     for lower in document.below(line, _COLUMN_DEPTH):
@@ -184,7 +191,8 @@ def _consistent(
         for t in totals[:MAX_CANDIDATES]
         for n in nets[:MAX_CANDIDATES]
         for x in taxes[:MAX_CANDIDATES]
-        if _number(t) != 0 and abs(_number(n) + _number(x) - _number(t)) <= TOLERANCE
+        if _number(t) != 0
+        and abs(_number(n) + _number(x) - _number(t)) <= TOLERANCE
         and abs(_number(x)) < abs(_number(t))
     ]
     return max(
@@ -230,14 +238,22 @@ def _fill_in(
         net, tax = best(nets), best(taxes)
         if net and tax:
             computed = _computed(net, _number(net) + _number(tax))
-            return Totals(computed.to_field(document, COMPUTED_CONFIDENCE), net.to_field(document), tax.to_field(document))
+            return Totals(
+                computed.to_field(document, COMPUTED_CONFIDENCE),
+                net.to_field(document),
+                tax.to_field(document),
+            )
         return Totals(None, net.to_field(document) if net else None, None)
     limit = abs(_number(total))
     net = best([n for n in nets if abs(_number(n)) <= limit])
     tax = best([x for x in taxes if abs(_number(x)) < limit])
     if net is None and tax is not None:
         net = _computed(tax, _number(total) - _number(tax))
-        return Totals(total.to_field(document), net.to_field(document, COMPUTED_CONFIDENCE), tax.to_field(document))
+        return Totals(
+            total.to_field(document),
+            net.to_field(document, COMPUTED_CONFIDENCE),
+            tax.to_field(document),
+        )
     return Totals(
         total.to_field(document),
         net.to_field(document) if net else None,

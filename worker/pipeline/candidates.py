@@ -92,7 +92,9 @@ def amount_reader(locale: Locale) -> Reader:
     def read(text: str) -> Found:
         found: Found = None
         for match in _AMOUNT.finditer(text):
-            value = parse_amount(_OCR_SPLIT_DECIMAL.sub(r"\1\2\3", match.group()), locale.decimal_mark)
+            value = parse_amount(
+                _OCR_SPLIT_DECIMAL.sub(r"\1\2\3", match.group()), locale.decimal_mark
+            )
             if value is not None:
                 found = (value, match.start(), match.end())
         return found
@@ -174,7 +176,11 @@ def labelled(
             if hit is None or (exclude is not None and exclude.search(cell.text)):
                 continue
             match, weight = hit
-            found.extend(_values_near(document, line, index, match, weight, read, below, right))
+            found.extend(
+                _values_near(
+                    document, line, index, match, weight=weight, read=read, reach=(right, below)
+                )
+            )
     return found
 
 
@@ -183,34 +189,35 @@ def _values_near(
     line: Line,
     index: int,
     match: re.Match[str],
+    *,
     weight: float,
     read: Reader,
-    below: int,
-    right: int,
+    reach: tuple[int, int],
 ) -> Iterator[Candidate]:
+    right, below = reach
     cell = line.cells[index]
     label = match.group()
     rest = cell.text[match.end() :]
     hit = read(rest)
     if hit:
-        yield _candidate(cell, hit, match.end(), weight, line, label)
+        yield _candidate(cell, hit, match.end(), weight, line, label=label)
         return
     for other in line.cells[index + 1 : index + 1 + right]:
         hit = read(other.text)
         if hit:
-            yield _candidate(other, hit, 0, weight * RIGHT_WEIGHT, line, label)
+            yield _candidate(other, hit, 0, weight * RIGHT_WEIGHT, line, label=label)
             return
     for lower in document.below(line, below):
         for other in lower.cells:
             if overlaps_x(cell.bbox, other.bbox, slack=line.height):
                 hit = read(other.text)
                 if hit:
-                    yield _candidate(other, hit, 0, weight * BELOW_WEIGHT, lower, label)
+                    yield _candidate(other, hit, 0, weight * BELOW_WEIGHT, lower, label=label)
                     return
 
 
 def _candidate(
-    span: Span, hit: tuple[str, int, int], offset: int, score: float, line: Line, label: str
+    span: Span, hit: tuple[str, int, int], offset: int, score: float, line: Line, *, label: str
 ) -> Candidate:
     value, start, end = hit
     words = span.sub(offset + start, offset + end)

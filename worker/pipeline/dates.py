@@ -19,8 +19,7 @@ UNLABELLED_SCORE = 0.55
 def find_issue_date(document: Document, locale: Locale) -> Candidate | None:
     read = date_reader(locale)
     found = [
-        c
-        for c in labelled(document, lexicon.ISSUE_DATE, read, exclude=lexicon.NOT_ISSUE_DATE)
+        c for c in labelled(document, lexicon.ISSUE_DATE, read, exclude=lexicon.NOT_ISSUE_DATE)
     ]
     if found:
         return best(found)

@@ -27,7 +27,10 @@ _CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     "receipt": tuple(
         (re.compile(p, re.IGNORECASE), w)
         for p, w in (
-            (r"\breceipt\b|kassenbon|quittung|\breçu\b|kassabon|\bkassa\b|ticket\s*de\s*caisse", 3.0),
+            (
+                r"\breceipt\b|kassenbon|quittung|\breçu\b|kassabon|\bkassa\b|ticket\s*de\s*caisse",
+                3.0,
+            ),
             (r"\bcash\b|\bchange\b|tendered|\bbargeld\b|rückgeld|\bespèces\b|wisselgeld", 2.0),
             (r"thank\s*you|come\s*again|vielen\s*dank|merci|bedankt|cashier|kassierer", 1.5),
             (r"\bcash\s*bill|\bsdn\b|\bgst\b|rounding|\bpos\b|\btable\b|\bqty\b|\bvisa\b", 1.0),

@@ -68,7 +68,9 @@ def _read_vat(text: str) -> Found:
 def find_tax_ids(document: Document) -> dict[str, Candidate]:
     found: dict[str, Candidate] = {}
     for candidate in labelled(document, lexicon.VAT_ID, _read_vat, below=1, right=1):
-        role = "customer_tax_id" if lexicon.CUSTOMER_MARK.search(candidate.label) else "vendor_tax_id"
+        role = (
+            "customer_tax_id" if lexicon.CUSTOMER_MARK.search(candidate.label) else "vendor_tax_id"
+        )
         line = document.lines[candidate.line]
         if lexicon.CUSTOMER_MARK.search(line.text[: line.text.find(candidate.label) + 1]):
             role = "customer_tax_id"
@@ -97,7 +99,9 @@ def identifier_fields(document: Document) -> Mapping[str, FieldValue]:
     for name, candidate in named.items():
         if candidate is not None:
             fields[name] = candidate.to_field(document)
-    if "purchase_order" in fields and fields["purchase_order"].value == _value(fields, "invoice_number"):
+    if "purchase_order" in fields and fields["purchase_order"].value == _value(
+        fields, "invoice_number"
+    ):
         del fields["purchase_order"]
     return fields
 

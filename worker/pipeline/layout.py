@@ -8,6 +8,7 @@ with no wide gap inside: a label, a value, or a table column's entry.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,9 @@ def group_lines(words: Iterable[Word]) -> list[list[Word]]:
     for word in sorted(words, key=lambda w: _centre_y(w.bbox)):
         height = max(_height(word.bbox), 1e-4)
         for index in range(len(lines) - 1, max(len(lines) - 4, -1), -1):
-            if abs(_centre_y(word.bbox) - centres[index]) <= _SAME_LINE * max(height, heights[index]):
+            if abs(_centre_y(word.bbox) - centres[index]) <= _SAME_LINE * max(
+                height, heights[index]
+            ):
                 lines[index].append(word)
                 count = len(lines[index])
                 centres[index] += (_centre_y(word.bbox) - centres[index]) / count
@@ -115,7 +118,7 @@ def split_cells(words: Sequence[Word]) -> tuple[Cell, ...]:
     char_width = sum(w.bbox[2] - w.bbox[0] for w in words) / max(sum(len(w.text) for w in words), 1)
     gap = max(_CELL_GAP * height, _CELL_GAP_CHARS * char_width)
     cells: list[list[Word]] = [[words[0]]]
-    for previous, word in zip(words, words[1:], strict=False):
+    for previous, word in itertools.pairwise(words):
         if word.bbox[0] - previous.bbox[2] > gap:
             cells.append([])
         cells[-1].append(word)

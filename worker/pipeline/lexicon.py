@@ -132,7 +132,10 @@ VENDOR = _labels(
     (r"^(?:vendeur|fournisseur|émetteur|prestataire|leverancier|verkoper|afzender)\b", 1.0),
 )
 CUSTOMER = _labels(
-    (r"^(?:bill(?:ed)?\s*to|invoice\s*to|sold\s*to|billing\s*address|customer|client|buyer)\b", 1.0),
+    (
+        r"^(?:bill(?:ed)?\s*to|invoice\s*to|sold\s*to|billing\s*address|customer|client|buyer)\b",
+        1.0,
+    ),
     (r"^(?:rechnungsempfänger|käufer|kunde|leistungsempfänger|rechnungsanschrift)\b", 1.0),
     (r"^(?:facturé\s*à|destinataire|acheteur|adresse\s*de\s*facturation)\b", 1.0),
     (r"^(?:factuuradres|klant|afnemer|koper|ship\s*to|deliver\s*to|lieferanschrift)\b", 0.7),

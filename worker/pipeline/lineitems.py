@@ -66,7 +66,9 @@ def _header(line: Line) -> Columns | None:
             if name not in ranges and pattern.search(cell.text.strip()):
                 ranges[name] = cell.bbox
                 break
-    if len(ranges) >= 2 and "line_total" in ranges or ("unit_price" in ranges and len(ranges) >= 3):
+    if (len(ranges) >= 2 and "line_total" in ranges) or (
+        "unit_price" in ranges and len(ranges) >= 3
+    ):
         return Columns(line, ranges)
     return None
 
@@ -96,7 +98,9 @@ def find_line_items(document: Document, locale: Locale) -> tuple[LineItem, ...]:
     return tuple(items)
 
 
-def _row(document: Document, line: Line, columns: Columns, locale: Locale) -> dict[str, FieldValue] | None:
+def _row(
+    document: Document, line: Line, columns: Columns, locale: Locale
+) -> dict[str, FieldValue] | None:
     amounts = [(m, cell) for cell in line.cells for m in _AMOUNT.finditer(cell.text)]
     if not amounts:
         return None
@@ -109,13 +113,17 @@ def _row(document: Document, line: Line, columns: Columns, locale: Locale) -> di
         return None
     item: dict[str, FieldValue] = {}
     description = " ".join(c.text for c in words)
-    item["description"] = _field(document, line, description, Span(tuple(w for c in words for w in c.words)))
+    item["description"] = _field(
+        document, line, description, Span(tuple(w for c in words for w in c.words))
+    )
     item["line_total"] = _field(document, line, total, cell.sub(match.start(), match.end()))
     if len(amounts) >= 2:
         price_match, price_cell = amounts[-2]
         price = parse_amount(price_match.group(), locale.decimal_mark)
         if price is not None:
-            item["unit_price"] = _field(document, line, price, price_cell.sub(price_match.start(), price_match.end()))
+            item["unit_price"] = _field(
+                document, line, price, price_cell.sub(price_match.start(), price_match.end())
+            )
     quantity = _quantity(line, columns, locale)
     if quantity:
         item["quantity"] = _field(document, line, quantity[0], quantity[1])

@@ -123,7 +123,9 @@ def _party_from(block: Block, start: int, score: float) -> Party | None:
         if _SKIP.search(text) or not _name_like(text):
             continue
         name_span, name_text = _with_previous_line(block, index)
-        name = Candidate(clean_name(name_text), name_span, entry.line.page, score, entry.line.number)
+        name = Candidate(
+            clean_name(name_text), name_span, entry.line.page, score, entry.line.number
+        )
         return Party(name, _address_after(block, index + 1, score))
     return None
 
@@ -167,7 +169,7 @@ def _labelled_party(document: Document, labels: Iterable[lexicon.Label]) -> Part
         blocks = build_blocks(document, page)
         for block in blocks:
             for index, entry in enumerate(block):
-                party = _party_under_label(document, blocks, block, index, entry, labels)
+                party = _party_under_label(document, blocks, (block, index), entry, labels)
                 if party:
                     return party
     return None
@@ -176,11 +178,11 @@ def _labelled_party(document: Document, labels: Iterable[lexicon.Label]) -> Part
 def _party_under_label(
     document: Document,
     blocks: list[Block],
-    block: Block,
-    index: int,
+    where: tuple[Block, int],
     entry: Entry,
     labels: Iterable[lexicon.Label],
 ) -> Party | None:
+    block, index = where
     for pattern, weight in labels:
         match = pattern.search(entry.cell.text)
         if not match:

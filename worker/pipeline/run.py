@@ -31,7 +31,10 @@ def run_pipeline(request: EngineRequest, engine: Engine) -> EngineOutput:
 def judge(result: ExtractionResult, spec: DocumentTypeSpec) -> ExtractionResult:
     """Normalise, complete and validate ``result``; set the reasons to review it."""
     fields, problems = _normalised(result.fields, spec.field_index)
-    items = tuple(_normalised(item, {f.name: f for f in spec.line_item_fields})[0] for item in result.line_items)
+    items = tuple(
+        _normalised(item, {f.name: f for f in spec.line_item_fields})[0]
+        for item in result.line_items
+    )
     completed = {name: fields.get(name, MISSING) for name in spec.field_names}
     rules = (*result.validation, *problems, *validate(completed, items, spec))
     judged = replace(result, fields=completed, line_items=items, validation=rules)
@@ -53,7 +56,9 @@ def _normalised(
             continue
         value = normalise(field_spec.kind, found.value)
         if value is None:
-            message = f"{field_spec.title}: {found.value!r} cannot be read as {field_spec.kind.value}"
+            message = (
+                f"{field_spec.title}: {found.value!r} cannot be read as {field_spec.kind.value}"
+            )
             problems.append(RuleResult("value_format", False, message, (name,)))
             out[name] = MISSING
         else:
