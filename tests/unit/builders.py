@@ -122,7 +122,7 @@ def page_text(
 
 def write_pdf(path: Path, pages: Sequence[Layout], size: tuple[float, float] = A4) -> Path:
     """A PDF with a real text layer (reportlab, Helvetica)."""
-    from reportlab.pdfgen import canvas  # noqa: PLC0415  # a dev dependency
+    from reportlab.pdfgen import canvas  # type: ignore[import-untyped]  # noqa: PLC0415
 
     pdf = canvas.Canvas(str(path), pagesize=size)
     for layout in pages:

@@ -1,16 +1,18 @@
 """Each engine on documents the tests generate: text-layer PDFs, scans, e-invoices, bad input."""
 
 import shutil
+from pathlib import Path
 
 import facturx
 import pytest
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
 
-from core.doctypes import BUILTIN_TYPES, INVOICE
+from core.doctypes import BUILTIN_TYPES, INVOICE, DocumentTypeSpec
 from core.files import JPEG, PDF, PNG
 from core.settings import Settings
 from tests.unit.builders import INVOICE_EN, image_only_pdf, render_image, write_pdf
-from worker.engines.base import EngineRequest, ReadOptions
+from worker.engines.base import EngineOutput, EngineRequest, ReadOptions
 from worker.engines.einvoice import EInvoiceError, parse_einvoice
 from worker.engines.registry import EngineRegistry
 from worker.pipeline.run import run_pipeline
@@ -19,19 +21,24 @@ from worker.pipeline.source import SourceDocument
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="no tesseract")
 
 CII = """<?xml version="1.0" encoding="UTF-8"?>
-<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+<rsm:CrossIndustryInvoice
+ xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
  xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
  xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">
  <rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter>
   <ram:ID>urn:cen.eu:en16931:2017</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>
  </rsm:ExchangedDocumentContext>
  <rsm:ExchangedDocument><ram:ID>XML-42</ram:ID><ram:TypeCode>380</ram:TypeCode>
-  <ram:IssueDateTime><udt:DateTimeString format="102">20240312</udt:DateTimeString></ram:IssueDateTime>
+  <ram:IssueDateTime>
+   <udt:DateTimeString format="102">20240312</udt:DateTimeString>
+  </ram:IssueDateTime>
  </rsm:ExchangedDocument>
  <rsm:SupplyChainTradeTransaction>
   <ram:IncludedSupplyChainTradeLineItem>
    <ram:SpecifiedTradeProduct><ram:Name>Widget</ram:Name></ram:SpecifiedTradeProduct>
-   <ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="C62">2</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>
+   <ram:SpecifiedLineTradeDelivery>
+    <ram:BilledQuantity unitCode="C62">2</ram:BilledQuantity>
+   </ram:SpecifiedLineTradeDelivery>
    <ram:SpecifiedLineTradeSettlement><ram:SpecifiedTradeSettlementLineMonetarySummation>
     <ram:LineTotalAmount>100.00</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation>
    </ram:SpecifiedLineTradeSettlement>
@@ -61,7 +68,15 @@ def engines():
     return EngineRegistry(Settings(ocr_languages="eng"))
 
 
-def _run(engines, name, path, mime, pages=1, ignore_xml=False, spec=INVOICE):
+def _run(
+    engines: EngineRegistry,
+    name: str,
+    path: Path,
+    mime: str,
+    pages: int = 1,
+    ignore_xml: bool = False,
+    spec: DocumentTypeSpec | None = INVOICE,
+) -> EngineOutput:
     source = SourceDocument(path, mime, pages)
     request = EngineRequest(
         source,
@@ -72,7 +87,7 @@ def _run(engines, name, path, mime, pages=1, ignore_xml=False, spec=INVOICE):
     return run_pipeline(request, engines.get(name))
 
 
-def _value(output, name):
+def _value(output: EngineOutput, name: str) -> str | None:
     return output.result.fields[name].value
 
 
@@ -150,8 +165,6 @@ def test_einvoice_xml_is_exact_and_can_be_ignored(engines, tmp_path):
 
 
 def test_broken_xml_attachment_falls_back_to_the_page(engines, tmp_path):
-    from pypdf import PdfReader, PdfWriter
-
     writer = PdfWriter(clone_from=PdfReader(write_pdf(tmp_path / "plain.pdf", [INVOICE_EN])))
     writer.add_attachment("factur-x.xml", CII.replace("</rsm:CrossIndustryInvoice>", "").encode())
     path = tmp_path / "broken.pdf"

@@ -1,15 +1,15 @@
 from datetime import date
 
 from core.doctypes import INVOICE
-from core.domain import FieldValue
+from core.domain import FieldValue, RuleResult
 from core.validation import dates_plausible, validate
 
 
-def _fields(**values):
+def _fields(**values: str) -> dict[str, FieldValue]:
     return {name: FieldValue(value) for name, value in values.items()}
 
 
-def _rules(results):
+def _rules(results: tuple[RuleResult, ...]) -> dict[str, RuleResult]:
     return {r.rule: r for r in results}
 
 
