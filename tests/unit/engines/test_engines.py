@@ -45,7 +45,8 @@ CII = """<?xml version="1.0" encoding="UTF-8"?>
   </ram:IncludedSupplyChainTradeLineItem>
   <ram:ApplicableHeaderTradeAgreement>
    <ram:SellerTradeParty><ram:Name>Xml Seller GmbH</ram:Name>
-    <ram:PostalTradeAddress><ram:PostcodeCode>10115</ram:PostcodeCode><ram:LineOne>Weg 1</ram:LineOne>
+    <ram:PostalTradeAddress><ram:PostcodeCode>10115</ram:PostcodeCode>
+     <ram:LineOne>Weg 1</ram:LineOne>
      <ram:CityName>Berlin</ram:CityName><ram:CountryID>DE</ram:CountryID></ram:PostalTradeAddress>
    </ram:SellerTradeParty>
    <ram:BuyerTradeParty><ram:Name>Xml Buyer AG</ram:Name></ram:BuyerTradeParty>
