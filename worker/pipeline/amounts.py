@@ -66,16 +66,14 @@ def _amount_only(text: str, read_all: list[tuple[str, int, int]]) -> bool:
 
 
 def _all_amounts(text: str, locale: Locale) -> list[tuple[str, int, int]]:
+    """Every amount in ``text``, left to right (the reader finds the last; blank it, repeat)."""
     read = amount_reader(locale)
     found: list[tuple[str, int, int]] = []
-    offset = 0
-    while True:
-        hit = read(text[offset:])
-        if hit is None:
-            return sorted(found, key=lambda h: h[1])
-        value, start, end = hit
-        found.append((value, offset + start, offset + end))
-        text = text[: offset + start] + " " * (end - start) + text[offset + end :]
+    while (hit := read(text)) is not None:
+        found.append(hit)
+        _, start, end = hit
+        text = text[:start] + " " * (end - start) + text[end:]
+    return sorted(found, key=lambda h: h[1])
 
 
 def amount_candidates(

@@ -21,7 +21,7 @@ from worker.pipeline.candidates import (
     read_identifier,
     read_text,
 )
-from worker.pipeline.layout import Document, Span
+from worker.pipeline.layout import Document
 
 _IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{2,4}){3,8}\b")
 _VAT_TOKEN = re.compile(r"\b[A-Z]{2,3}[\s.\-]?[A-Z0-9][A-Z0-9\s.\-]{6,16}[A-Z0-9]\b")
@@ -109,6 +109,3 @@ def identifier_fields(document: Document) -> Mapping[str, FieldValue]:
 def _value(fields: Mapping[str, FieldValue], name: str) -> str | None:
     found = fields.get(name)
     return found.value if found else None
-
-
-__all__ = ["Span", "identifier_fields"]
