@@ -213,7 +213,7 @@ def draw_closing(sheet: Sheet, y: float) -> None:
         )
         y += look.pitch
     if not look.bank_in_footer:
-        y = draw_bank_lines(sheet, look.margin, y, look.size)
+        y = draw_bank_lines(sheet, look.margin, y, look.size, width=look.width / 2)
     if sheet.shows("thanks"):
         sheet.b.text(
             look.margin,
@@ -225,11 +225,13 @@ def draw_closing(sheet: Sheet, y: float) -> None:
         )
 
 
-def draw_bank_lines(sheet: Sheet, x: float, y: float, size: float) -> float:
-    """Bank name, IBAN and BIC (or a US account number); returns the ``y`` below them."""
+def draw_bank_lines(sheet: Sheet, x: float, y: float, size: float, *, width: float) -> float:
+    """Bank name, IBAN and BIC (or a US account number) within ``width``; returns the ``y``
+    below them."""
     look, style, invoice = sheet.look, sheet.style, sheet.invoice
     font = look.family.regular
-    sheet.b.text(x, y, f"{style.label('bank')}: {invoice.bank_name}", font, size)
+    bank = f"{style.label('bank')}: {invoice.bank_name}"
+    sheet.b.text(x, y, bank, font, size, max_width=width)
     y += size * 1.25
     pairs: list[tuple[str, str, str | None]] = []
     if sheet.shows("iban"):
@@ -241,7 +243,7 @@ def draw_bank_lines(sheet: Sheet, x: float, y: float, size: float) -> float:
         pairs.append((style.label("bic"), invoice.bic, "bic"))
     for label, value, tag in pairs:
         run = sheet.b.text(x, y, label + " ", font, size, color=GREY)
-        sheet.b.text(run.box[2], y, value, font, size, tag=tag)
+        sheet.b.text(run.box[2], y, value, font, size, tag=tag, max_width=x + width - run.box[2])
         y += size * 1.25
     return y
 
@@ -264,15 +266,26 @@ def draw_footer(sheet: Sheet, number: int, pages: int) -> None:
         max_width=third - 6,
     )
     if look.bank_in_footer:
-        draw_bank_lines(sheet, look.margin + third, y, size)
+        draw_bank_lines(sheet, look.margin + third, y, size, width=third - 6)
     x = look.margin + 2 * third
     if not look.tax_id_in_header and sheet.shows("vendor_tax_id"):
         key = "us_tax_id" if vendor.country == "US" else "vendor_tax_id"
-        run = sheet.b.text(x, y, sheet.style.label(key) + " ", look.family.regular, size)
-        sheet.b.text(run.box[2], y, vendor.tax_id, look.family.regular, size, tag="vendor_tax_id")
+        label = sheet.style.label(key) + " "
+        run = sheet.b.text(x, y, label, look.family.regular, size, max_width=third * 0.45)
+        room = x + third - run.box[2]
+        sheet.b.text(
+            run.box[2],
+            y,
+            vendor.tax_id,
+            look.family.regular,
+            size,
+            tag="vendor_tax_id",
+            max_width=room,
+        )
     y += size * 1.25
     if not sheet.shows("contact"):
-        y = sheet.b.lines(x, y, (vendor.phone, vendor.email), look.family.regular, size)
+        contact = (vendor.phone, vendor.email)
+        y = sheet.b.lines(x, y, contact, look.family.regular, size, max_width=third)
     if pages > 1:
         page = sheet.style.label("page", n=number, m=pages)
         sheet.b.text(
