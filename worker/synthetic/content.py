@@ -103,10 +103,10 @@ def random_date(rng: random.Random) -> date:
 
 
 def fill_pattern(rng: random.Random, pattern: str) -> str:
-    """Replace each ``9`` or ``#`` with a digit and each ``A`` with a capital letter."""
+    """Replace each ``#`` with a digit and each ``A`` with a capital letter."""
     return "".join(
         rng.choice(string.digits)
-        if char in "9#"
+        if char == "#"
         else rng.choice(string.ascii_uppercase)
         if char == "A"
         else char

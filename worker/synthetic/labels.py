@@ -94,7 +94,7 @@ DE: Labels = {
         "Zahlbar binnen {days} Tagen",
     ),
     "terms_now": ("Sofort fällig ohne Abzug", "Zahlbar sofort", "Sofort zahlbar"),
-    "bank": ("Bankverbindung", "Bankverbindung:", "Konto"),
+    "bank": ("Bankverbindung", "Bankverbindung", "Konto"),
     "iban": ("IBAN", "IBAN:"),
     "bic": ("BIC", "BIC:", "SWIFT-BIC"),
     "account": ("Konto-Nr.",),

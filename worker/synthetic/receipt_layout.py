@@ -30,6 +30,7 @@ class ReceiptLook:
     show_tax: bool
     separator: str
     barcode: bool
+    title: bool
 
     @property
     def name(self) -> str:
@@ -50,6 +51,7 @@ def choose_receipt_look(rng: random.Random) -> ReceiptLook:
         show_tax=rng.random() < 0.8,
         separator=rng.choice(["-", "=", "*", "line"]),
         barcode=rng.random() < 0.4,
+        title=rng.random() < 0.4,
     )
 
 
@@ -138,6 +140,8 @@ def draw_shop(roll: Roll, receipt: Receipt) -> None:
             roll.line(line, tag="vendor_address", centred=centred)
     roll.line(f"{style.label('phone')} {shop.phone}", centred=centred)
     roll.line(f"{style.label('vendor_tax_id')} {shop.tax_id}", scale=0.9, centred=centred)
+    if roll.look.title:
+        roll.line(style.label("receipt"), bold=True, centred=centred)
     roll.rule()
     date_run = roll.b.text(
         roll.left,
@@ -182,9 +186,8 @@ def currency_mark(roll: Roll, receipt: Receipt) -> str:
 
 
 def draw_sums(roll: Roll, receipt: Receipt) -> None:
+    """Subtotal and added tax (US), the total, or the tax the total includes (VAT)."""
     style = roll.style
-    tax_label = style.label("included_tax", rate=style.number(receipt.tax_rate))
-    tax_tag = "tax_amount" if roll.look.show_tax else None
     if not receipt.tax_included:
         roll.pair(style.label("subtotal"), style.amount(receipt.subtotal))
         roll.pair(
@@ -203,7 +206,8 @@ def draw_sums(roll: Roll, receipt: Receipt) -> None:
         currency_tag="currency" if mark else None,
     )
     if receipt.tax_included and roll.look.show_tax:
-        roll.pair(tax_label, style.amount(receipt.tax), tag=tax_tag, scale=0.9)
+        label = style.label("included_tax", rate=style.number(receipt.tax_rate))
+        roll.pair(label, style.amount(receipt.tax), tag="tax_amount", scale=0.9)
 
 
 def draw_payment(roll: Roll, receipt: Receipt) -> None:
