@@ -4,9 +4,10 @@ For bootstrapping the LoRA adapter of a type that has few reviewed documents, an
 that need realistic documents (the real evaluation documents never enter the repository).
 Pure code: no database, Flask or Celery.
 
-    >>> from worker.synthetic import generate
-    >>> doc = generate("invoice", 7, language="de")
-    >>> doc.fields["total_amount"], doc.boxes["total_amount"]  # "1234.50", (1, (x0, y0, x1, y1))
+    from worker.synthetic import generate
+
+    doc = generate("invoice", 7, language="de", output="png", noise=0.5)
+    doc.fields["total_amount"], doc.boxes["total_amount"]  # "1234.50", (1, (x0, y0, x1, y1))
 
 Modules: ``content`` (what a document says, arithmetic), ``identifiers`` (IBAN, VAT, numbers),
 ``locales``/``labels`` (how a language prints), ``invoice_*``/``receipt_layout`` (layouts),
@@ -14,7 +15,7 @@ Modules: ``content`` (what a document says, arithmetic), ``identifiers`` (IBAN, 
 """
 
 from worker.synthetic.document import SyntheticDocument
-from worker.synthetic.generate import DOC_TYPES, Output, generate
+from worker.synthetic.generate import DOC_TYPES, Output, generate, generate_many
 from worker.synthetic.locales import LANGUAGES
 
-__all__ = ["DOC_TYPES", "LANGUAGES", "Output", "SyntheticDocument", "generate"]
+__all__ = ["DOC_TYPES", "LANGUAGES", "Output", "SyntheticDocument", "generate", "generate_many"]

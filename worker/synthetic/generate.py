@@ -7,7 +7,9 @@ always returns the same bytes and the same ground truth (on machines with the sa
 from __future__ import annotations
 
 import random
-from typing import Literal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from core.doctypes import INVOICE, RECEIPT, DocumentTypeSpec
 from core.domain import BBox
@@ -15,7 +17,8 @@ from worker.synthetic.content import make_invoice, make_receipt
 from worker.synthetic.document import SyntheticDocument
 from worker.synthetic.invoice_layout import draw_invoice
 from worker.synthetic.invoice_look import choose_item_count, choose_look
-from worker.synthetic.locales import LANGUAGES, choose_style, locales_for
+from worker.synthetic.locales import LANGUAGES, Style, choose_style, locales_for
+from worker.synthetic.page import Page
 from worker.synthetic.pdf import render_pdf
 from worker.synthetic.receipt_layout import choose_receipt_look, draw_receipt
 from worker.synthetic.scan import Placement, encode, render_page, scan
@@ -32,6 +35,18 @@ Output = Literal["pdf", "png", "jpeg"]
 DOC_TYPES: dict[str, DocumentTypeSpec] = {INVOICE.name: INVOICE, RECEIPT.name: RECEIPT}
 MIME_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 MAX_PAGES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Drawing:
+    """A document laid out, with the normalised value of everything it could print."""
+
+    pages: tuple[Page, ...]
+    values: dict[str, str]
+    item_values: list[dict[str, str]]
+    language: str
+    locale: str
+    layout: str
 
 
 def generate(
@@ -56,54 +71,79 @@ def generate(
         dpi: resolution of image output.
     """
     check_arguments(doc_type, language, output=output, pages=pages, noise=noise, dpi=dpi)
-    # Not for security: a seeded, reproducible stream is the point.
-    rng = random.Random(f"formlens-synthetic/{doc_type}/{seed}")  # noqa: S311
-    drawn_language = rng.choice(LANGUAGES)  # drawn always, so the stream does not shift
-    language = language or drawn_language
-    locale = rng.choice(locales_for(language))
-    style = choose_style(rng, locale)
-    if doc_type == "invoice":
-        look = choose_look(rng, locale)
-        invoice = make_invoice(rng, locale, choose_item_count(rng, look, pages))
-        drawn = draw_invoice(invoice, style, look, pages)
-        values, items, layout = invoice_values(invoice, style), invoice.items, look.name
-    else:
-        receipt_look = choose_receipt_look(rng)
-        receipt = make_receipt(rng, locale)
-        drawn = draw_receipt(receipt, style, receipt_look)
-        values, items, layout = receipt_values(receipt), (), receipt_look.name
-    pdf = render_pdf(drawn, f"{doc_type} {seed}")
-    boxes, printed = locate_tags(drawn)
-    data = pdf
+    drawing = draw_document(doc_type, seed, language, pages)
+    data = render_pdf(drawing.pages, f"{doc_type} {seed}")
+    boxes, printed = locate_tags(drawing.pages)
     if output != "pdf":
+        on_table = doc_type == "receipt"
         data, boxes = rasterize(
-            pdf,
-            boxes,
-            output=output,
-            noise=noise,
-            dpi=dpi,
-            seed=seed,
-            on_table=doc_type == "receipt",
+            data, boxes, output=output, noise=noise, dpi=dpi, seed=seed, on_table=on_table
         )
     spec = DOC_TYPES[doc_type]
-    item_truth = [item_values(item) for item in items]
+    items = drawing.item_values
     return SyntheticDocument(
         data=data,
         mime_type=MIME_TYPES[output],
         doc_type=doc_type,
-        language=language,
+        language=drawing.language,
         seed=seed,
-        pages=len(drawn),
-        locale=locale.code,
-        layout=layout,
-        fields=select(values, spec.field_names, boxes),
+        pages=len(drawing.pages),
+        locale=drawing.locale,
+        layout=drawing.layout,
+        fields=select(drawing.values, spec.field_names, boxes),
         line_items=[
-            select(truth, spec.line_item_names, item_tags(boxes, index))
-            for index, truth in enumerate(item_truth)
+            select(item, spec.line_item_names, item_tags(boxes, index))
+            for index, item in enumerate(items)
         ],
         boxes={name: box for name, box in boxes.items() if not name.startswith("item.")},
-        line_item_boxes=[item_tags(boxes, index) for index in range(len(item_truth))],
+        line_item_boxes=[item_tags(boxes, index) for index in range(len(items))],
         printed=printed,
+    )
+
+
+def generate_many(
+    doc_type: str, count: int, *, seed: int = 0, **options: Any
+) -> Iterator[SyntheticDocument]:
+    """``count`` documents with consecutive seeds from ``seed``; ``options`` as for
+    :func:`generate`. Lazy, so a training job can stream thousands without holding them."""
+    for number in range(seed, seed + count):
+        yield generate(doc_type, number, **options)
+
+
+def draw_document(doc_type: str, seed: int, language: str | None, pages: int) -> Drawing:
+    # Not for security: a seeded, reproducible stream is the point.
+    rng = random.Random(f"formlens-synthetic/{doc_type}/{seed}")  # noqa: S311
+    drawn_language = rng.choice(LANGUAGES)  # drawn always, so the stream does not shift
+    locale = rng.choice(locales_for(language or drawn_language))
+    style = choose_style(rng, locale)
+    if doc_type == "invoice":
+        return draw_invoice_document(rng, style, pages)
+    return draw_receipt_document(rng, style)
+
+
+def draw_invoice_document(rng: random.Random, style: Style, pages: int) -> Drawing:
+    look = choose_look(rng, style.locale)
+    invoice = make_invoice(rng, style.locale, choose_item_count(rng, look, pages))
+    return Drawing(
+        pages=draw_invoice(invoice, style, look, pages),
+        values=invoice_values(invoice, style),
+        item_values=[item_values(item) for item in invoice.items],
+        language=style.language,
+        locale=style.locale.code,
+        layout=look.name,
+    )
+
+
+def draw_receipt_document(rng: random.Random, style: Style) -> Drawing:
+    look = choose_receipt_look(rng)
+    receipt = make_receipt(rng, style.locale)
+    return Drawing(
+        pages=draw_receipt(receipt, style, look),
+        values=receipt_values(receipt),
+        item_values=[],
+        language=style.language,
+        locale=style.locale.code,
+        layout=look.name,
     )
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from core.doctypes import INVOICE, RECEIPT, FieldKind
-from worker.synthetic import generate
+from worker.synthetic import generate, generate_many
 
 PATTERNS = {
     FieldKind.DATE: r"\d{4}-\d{2}-\d{2}",
@@ -42,6 +42,12 @@ def test_same_seed_same_document(kwargs):
 def test_the_language_argument_only_overrides_the_language():
     drawn = generate("invoice", 5)
     assert generate("invoice", 5, language=drawn.language).data == drawn.data
+
+
+def test_generate_many_uses_consecutive_seeds():
+    docs = list(generate_many("receipt", 3, seed=5, language="fr"))
+    assert [doc.seed for doc in docs] == [5, 6, 7]
+    assert docs[1].data == generate("receipt", 6, language="fr").data
 
 
 def test_seeds_spread_over_languages_and_layouts(invoices, receipts):
