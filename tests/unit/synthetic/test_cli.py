@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from formlens.commands.dev import dev
@@ -36,3 +40,25 @@ def test_synth_refuses_noise_on_pdf(tmp_path):
     result = CliRunner().invoke(dev, args)
     assert result.exit_code != 0
     assert "noise applies" in result.output
+
+
+SCORE_TOOL = Path(__file__).resolve().parents[4] / "shared" / "tools" / "score.py"
+
+
+@pytest.mark.skipif(
+    not SCORE_TOOL.is_file(), reason="the shared scoring tool is not beside the repo"
+)
+def test_the_evaluation_scorer_reads_synthetic_ground_truth(tmp_path):
+    """Ground truth scored against itself is perfect: the scorer understands its shape."""
+    for doc_type in ("invoice", "receipt"):
+        args = ["synth", "--type", doc_type, "--count", "3", "--out", str(tmp_path)]
+        assert CliRunner().invoke(dev, args).exit_code == 0
+    run = subprocess.run(
+        [sys.executable, str(SCORE_TOOL), str(tmp_path), str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(run.stdout)
+    assert report["documents"] == 6
+    assert report["all_field_accuracy"] == 1.0

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from core.doctypes import INVOICE, RECEIPT, FieldKind
 from worker.synthetic import generate, generate_many
 
+ROOT = Path(__file__).resolve().parents[3]
 PATTERNS = {
     FieldKind.DATE: r"\d{4}-\d{2}-\d{2}",
     FieldKind.AMOUNT: r"-?\d+\.\d{2}",
@@ -173,3 +178,32 @@ def test_printed_amounts_and_dates_read_back_as_the_truth(every_language):
 def test_bad_arguments_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         generate(seed=1, **kwargs)
+
+
+DIGEST_SCRIPT = """
+import hashlib, sys
+from worker.synthetic import generate
+digest = hashlib.sha256()
+for seed in range(4):
+    for doc_type in ("invoice", "receipt"):
+        digest.update(generate(doc_type, seed, output="jpeg", noise=0.5).data)
+        digest.update(generate(doc_type, seed).data)
+print(digest.hexdigest())
+"""
+
+
+def test_documents_do_not_depend_on_the_process_hash_seed():
+    """Set iteration order changes with PYTHONHASHSEED; documents must not."""
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        run = subprocess.run(
+            [sys.executable, "-c", DIGEST_SCRIPT],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=True,
+        )
+        digests.add(run.stdout.strip())
+    assert len(digests) == 1
