@@ -9,9 +9,10 @@ Pure code: no database, Flask or Celery.
     doc = generate("invoice", 7, language="de", output="png", noise=0.5)
     doc.fields["total_amount"], doc.boxes["total_amount"]  # "1234.50", (1, (x0, y0, x1, y1))
 
-Modules: ``content`` (what a document says, arithmetic), ``identifiers`` (IBAN, VAT, numbers),
-``locales``/``labels`` (how a language prints), ``invoice_*``/``receipt_layout`` (layouts),
-``pdf`` and ``scan`` (rendering), ``truth`` (ground truth), ``generate`` (the entry point).
+Modules: ``content``/``receipt_content`` (what a document says, arithmetic), ``identifiers``
+(IBAN, VAT, numbers), ``corpus`` (word lists), ``locales``/``labels`` (how a language prints),
+``invoice_*``/``receipt_layout`` (layouts on ``page``), ``pdf`` and ``scan`` (rendering),
+``truth`` (ground truth), ``generate`` (the entry point).
 """
 
 from worker.synthetic.document import SyntheticDocument

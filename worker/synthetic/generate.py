@@ -13,13 +13,14 @@ from typing import Any, Literal
 
 from core.doctypes import INVOICE, RECEIPT, DocumentTypeSpec
 from core.domain import BBox
-from worker.synthetic.content import make_invoice, make_receipt
+from worker.synthetic.content import make_invoice
 from worker.synthetic.document import SyntheticDocument
 from worker.synthetic.invoice_layout import draw_invoice
 from worker.synthetic.invoice_look import choose_item_count, choose_look
 from worker.synthetic.locales import LANGUAGES, Style, choose_style, locales_for
 from worker.synthetic.page import Page
 from worker.synthetic.pdf import render_pdf
+from worker.synthetic.receipt_content import make_receipt
 from worker.synthetic.receipt_layout import choose_receipt_look, draw_receipt
 from worker.synthetic.scan import Placement, encode, render_page, scan
 from worker.synthetic.truth import (

@@ -18,109 +18,31 @@ from worker.synthetic.labels import LABELS
 A4 = (595.28, 841.89)
 LETTER = (612.0, 792.0)
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 MONTHS: Mapping[str, tuple[str, ...]] = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
+    "en": _words(
+        "January February March April May June July August September October November December"
     ),
-    "de": (
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
+    "de": _words(
+        "Januar Februar März April Mai Juni Juli August September Oktober November Dezember"
     ),
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
+    "fr": _words(
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
     ),
-    "nl": (
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
+    "nl": _words(
+        "januari februari maart april mei juni juli augustus september oktober november december"
     ),
 }
 # Abbreviations as printed: French and German keep some short months whole ("mai", "juin").
 MONTHS_SHORT: Mapping[str, tuple[str, ...]] = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "de": (
-        "Jan.",
-        "Feb.",
-        "März",
-        "Apr.",
-        "Mai",
-        "Juni",
-        "Juli",
-        "Aug.",
-        "Sep.",
-        "Okt.",
-        "Nov.",
-        "Dez.",
-    ),
-    "fr": (
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ),
-    "nl": (
-        "jan.",
-        "feb.",
-        "mrt.",
-        "apr.",
-        "mei",
-        "jun.",
-        "jul.",
-        "aug.",
-        "sep.",
-        "okt.",
-        "nov.",
-        "dec.",
-    ),
+    "en": _words("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"),
+    "de": _words("Jan. Feb. März Apr. Mai Juni Juli Aug. Sep. Okt. Nov. Dez."),
+    "fr": _words("janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc."),
+    "nl": _words("jan. feb. mrt. apr. mei jun. jul. aug. sep. okt. nov. dec."),
 }
 
 # Date patterns: {d} day, {dd} zero-padded day, {mm} month, {yyyy}, {mon} short, {month} long.
@@ -152,109 +74,106 @@ class Locale:
     tax_rates: tuple[Decimal, ...]
 
 
-def _rates(*values: str) -> tuple[Decimal, ...]:
-    return tuple(Decimal(value) for value in values)
+def _locale(
+    code: str,
+    *,
+    currencies: str,
+    dates: str,
+    amounts: tuple[str, ...],
+    symbol_first: bool,
+    rates: str,
+    page: tuple[float, float] = A4,
+) -> Locale:
+    """A locale from compact notation: space-separated lists; each amount format is the
+    decimal mark followed by the thousands separator (none: no grouping)."""
+    language, country = code.split("-")
+    return Locale(
+        code=code,
+        language=language,
+        country=country,
+        currencies=tuple(currencies.split()),
+        date_patterns=tuple(dates.split()),
+        amount_formats=tuple((fmt[0], fmt[1:]) for fmt in amounts),
+        symbol_first=symbol_first,
+        page_size=page,
+        tax_rates=tuple(Decimal(rate) for rate in rates.split()),
+    )
 
 
+# The first tax rate is the standard one; US "rates" are state sales taxes.
 LOCALES: tuple[Locale, ...] = (
-    Locale(
+    _locale(
         "en-US",
-        "en",
-        "US",
-        ("USD",),
-        ("slash_mdy", "mon_d_y", "month_d_y", "iso"),
-        ((".", ","), (".", "")),
-        True,
-        LETTER,
-        _rates("0", "6.25", "7", "8.875"),
+        currencies="USD",
+        dates="slash_mdy mon_d_y month_d_y iso",
+        amounts=(".,", "."),
+        symbol_first=True,
+        rates="0 6.25 7 8.875",
+        page=LETTER,
     ),
-    Locale(
+    _locale(
         "en-GB",
-        "en",
-        "GB",
-        ("GBP", "EUR"),
-        ("slash_dmy", "d_mon_y", "d_month_y", "iso"),
-        ((".", ","), (".", "")),
-        True,
-        A4,
-        _rates("20", "5"),
+        currencies="GBP EUR",
+        dates="slash_dmy d_mon_y d_month_y iso",
+        amounts=(".,", "."),
+        symbol_first=True,
+        rates="20 5",
     ),
-    Locale(
+    _locale(
         "de-DE",
-        "de",
-        "DE",
-        ("EUR",),
-        ("dot", "de_d_month_y", "iso"),
-        ((",", "."), (",", "")),
-        False,
-        A4,
-        _rates("19", "7"),
+        currencies="EUR",
+        dates="dot de_d_month_y iso",
+        amounts=(",.", ","),
+        symbol_first=False,
+        rates="19 7",
     ),
-    Locale(
+    _locale(
         "de-AT",
-        "de",
-        "AT",
-        ("EUR",),
-        ("dot", "de_d_month_y"),
-        ((",", "."), (",", " ")),
-        False,
-        A4,
-        _rates("20", "10"),
+        currencies="EUR",
+        dates="dot de_d_month_y",
+        amounts=(",.", ", "),
+        symbol_first=False,
+        rates="20 10",
     ),
-    Locale(
+    _locale(
         "de-CH",
-        "de",
-        "CH",
-        ("CHF", "EUR"),
-        ("dot", "de_d_month_y", "iso"),
-        ((".", "'"), (",", "."), (".", "")),
-        True,
-        A4,
-        _rates("8.1", "2.6"),
+        currencies="CHF EUR",
+        dates="dot de_d_month_y iso",
+        amounts=(".'", ",.", "."),
+        symbol_first=True,
+        rates="8.1 2.6",
     ),
-    Locale(
+    _locale(
         "fr-FR",
-        "fr",
-        "FR",
-        ("EUR",),
-        ("slash_dmy", "d_mon_y", "d_month_y"),
-        ((",", " "), (",", "."), (",", "")),
-        False,
-        A4,
-        _rates("20", "10", "5.5"),
+        currencies="EUR",
+        dates="slash_dmy d_mon_y d_month_y",
+        amounts=(", ", ",.", ","),
+        symbol_first=False,
+        rates="20 10 5.5",
     ),
-    Locale(
+    _locale(
         "fr-BE",
-        "fr",
-        "BE",
-        ("EUR",),
-        ("slash_dmy", "d_month_y", "dot"),
-        ((",", "."), (",", " ")),
-        False,
-        A4,
-        _rates("21", "6"),
+        currencies="EUR",
+        dates="slash_dmy d_month_y dot",
+        amounts=(",.", ", "),
+        symbol_first=False,
+        rates="21 6",
     ),
-    Locale(
+    _locale(
         "nl-NL",
-        "nl",
-        "NL",
-        ("EUR",),
-        ("dash_dmy", "d_month_y", "iso", "d_mon_y"),
-        ((",", "."), (",", "")),
-        True,
-        A4,
-        _rates("21", "9"),
+        currencies="EUR",
+        dates="dash_dmy d_month_y iso d_mon_y",
+        amounts=(",.", ","),
+        symbol_first=True,
+        rates="21 9",
     ),
-    Locale(
+    _locale(
         "nl-BE",
-        "nl",
-        "BE",
-        ("EUR",),
-        ("slash_dmy", "dash_dmy", "d_month_y"),
-        ((",", "."), (",", " ")),
-        True,
-        A4,
-        _rates("21", "6"),
+        currencies="EUR",
+        dates="slash_dmy dash_dmy d_month_y",
+        amounts=(",.", ", "),
+        symbol_first=True,
+        rates="21 6",
     ),
 )
 LANGUAGES = ("en", "de", "fr", "nl")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from worker.synthetic.content import Receipt
 from worker.synthetic.fonts import FontFamily, families, text_width
 from worker.synthetic.locales import SYMBOLS, Style
 from worker.synthetic.page import LINE_PITCH, Page, PageBuilder
+from worker.synthetic.receipt_content import Receipt
 
 MM = 72 / 25.4
 

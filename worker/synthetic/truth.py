@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.domain import BBox, union_bbox
-from worker.synthetic.content import Invoice, Item, Party, Receipt
+from worker.synthetic.content import Invoice, Item, Party
 from worker.synthetic.locales import Style, money, plain_number
 from worker.synthetic.page import Page
+from worker.synthetic.receipt_content import Receipt
 
 ITEM_TAG = "item.{index}.{name}"
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from worker.synthetic.content import make_invoice, make_receipt
+from worker.synthetic.content import make_invoice
 from worker.synthetic.identifiers import iban_is_valid, make_iban, make_vat_id
 from worker.synthetic.locales import LOCALES, format_amount, format_date
+from worker.synthetic.receipt_content import make_receipt
 
 COUNTRIES = ("DE", "AT", "CH", "FR", "BE", "NL", "GB")
 
