@@ -15,11 +15,9 @@ from io import BytesIO
 
 import numpy as np
 import pypdfium2 as pdfium
-from PIL import Image, ImageFilter
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from core.domain import BBox
-
-RGBArray = np.ndarray[tuple[int, ...], np.dtype[np.float32]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +83,10 @@ def scan(
     image = image.rotate(angle, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=fill)
     # A box blur approximates the lens blur of a scanner at a third of a Gaussian's cost.
     image = image.filter(ImageFilter.BoxBlur(0.2 + float(rng.uniform(0.2, 0.8)) * noise))
-    pixels = np.asarray(image, dtype=np.float32)
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
-    pixels = light_unevenly(pixels, rng, noise)
-    pixels = add_grain(pixels, rng, noise)
-    pixels = add_specks(pixels, rng, noise)
-    array = np.clip(pixels, 0, 255).astype(np.uint8)
-    result = Image.fromarray(array[:, :, 0] if grey else array)
+    # Pillow's C operations on 8-bit images: several times faster than float arrays.
+    image = light_unevenly(image, rng, noise)
+    image = add_grain(image, rng, noise)
+    result = add_specks(image, rng, noise)
     placement = Placement(page.size, offset, padded, angle, result.size)
     return result, placement
 
@@ -113,36 +107,39 @@ def lay_on_table(
     return table, (pad_x, pad_y)
 
 
-def light_unevenly(pixels: RGBArray, rng: np.random.Generator, noise: float) -> RGBArray:
+def light_unevenly(image: Image.Image, rng: np.random.Generator, noise: float) -> Image.Image:
     """Multiply by a smooth random field: a lamp off to one side, a shadow, a paper tint."""
-    height, width, channels = pixels.shape
-    coarse = rng.uniform(1 - 0.35 * noise, 1.0, size=(3, 4)).astype(np.float32)
-    field = Image.fromarray(coarse, mode="F").resize((width, height), Image.Resampling.BICUBIC)
-    light = np.asarray(field, dtype=np.float32)[:, :, None]
-    if channels == 1:
-        return pixels * light
-    tint = np.array([1.0, 1 - 0.02 * noise, 1 - 0.06 * noise], dtype=np.float32)
-    return pixels * (light * tint)
+    coarse = rng.uniform(255 * (1 - 0.35 * noise), 255, size=(3, 4)).astype(np.uint8)
+    light = Image.fromarray(coarse, mode="L").resize(image.size, Image.Resampling.BICUBIC)
+    if image.mode == "RGB":
+        tints = (1.0, 1 - 0.02 * noise, 1 - 0.06 * noise)
+        light = Image.merge("RGB", [light.point(lambda v, t=t: round(v * t)) for t in tints])
+    return ImageChops.multiply(image, light)
 
 
-def add_grain(pixels: RGBArray, rng: np.random.Generator, noise: float) -> RGBArray:
+def add_grain(image: Image.Image, rng: np.random.Generator, noise: float) -> Image.Image:
     """Sensor noise, drawn at half resolution: as grainy, and a quarter of the random draws."""
-    height, width = pixels.shape[:2]
-    half = rng.standard_normal(((height + 1) // 2, (width + 1) // 2), dtype=np.float32)
-    grain = np.repeat(np.repeat(half, 2, axis=0), 2, axis=1)[:height, :width]
-    return pixels + (grain * (7.0 * noise))[:, :, None]
+    width, height = image.size
+    half = rng.normal(128, 7.0 * noise, size=((height + 1) // 2, (width + 1) // 2))
+    grain = Image.fromarray(np.clip(half, 0, 255).astype(np.uint8), mode="L")
+    grain = grain.resize((width, height), Image.Resampling.NEAREST)
+    if image.mode == "RGB":
+        grain = Image.merge("RGB", [grain] * 3)
+    return ImageChops.add(image, grain, offset=-128)
 
 
-def add_specks(pixels: RGBArray, rng: np.random.Generator, noise: float) -> RGBArray:
+def add_specks(image: Image.Image, rng: np.random.Generator, noise: float) -> Image.Image:
     """Dust and toner dots: a few hundred dark pixel pairs per page at full noise."""
-    height, width = pixels.shape[:2]
+    width, height = image.size
     count = int(noise * width * height * 0.0002)
+    xs = rng.integers(0, width, size=count)
     ys = rng.integers(0, height - 1, size=count)
-    xs = rng.integers(0, width - 1, size=count)
-    darkness = rng.uniform(20, 120, size=count).astype(np.float32)[:, None]
-    pixels[ys, xs] = darkness
-    pixels[ys + 1, xs] = darkness
-    return pixels
+    shades = rng.integers(20, 120, size=count)
+    draw = ImageDraw.Draw(image)
+    for x, y, shade in zip(xs.tolist(), ys.tolist(), shades.tolist(), strict=True):
+        colour = shade if image.mode == "L" else (shade, shade, shade)
+        draw.line((x, y, x, y + 1), fill=colour)
+    return image
 
 
 def encode(image: Image.Image, fmt: str, noise: float) -> bytes:
