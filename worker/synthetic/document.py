@@ -23,7 +23,8 @@ class SyntheticDocument:
     that is not printed is ``None``. ``boxes`` gives, for each printed field, its page (from
     1) and its box normalised to that page ``(x0, y0, x1, y1)``, top-left origin; for images
     the box follows the rotation and padding of the scan. ``printed`` is each value's text as
-    it appears on the page (lines joined by newlines), keyed like ``boxes``.
+    it appears on the page (lines joined by newlines), keyed by field name and, for line
+    items, ``"item.<index>.<column>"``.
     """
 
     data: bytes
