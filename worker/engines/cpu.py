@@ -134,6 +134,7 @@ class CpuEngine:
             if self._reading == Reading.OCR or page is None or not has_text(page):
                 page = self._ocr_page(request, index, notes, page)
             pages.append(page)
+            request.progress(index + 1, document.page_count)
             if page.is_empty:
                 notes.add(f"page {index + 1}: no text found (a blank page, or only pictures)")
         return tuple(pages)
