@@ -36,6 +36,10 @@ class RejectedFile(Exception):
     """The file cannot become a document; the message is shown to the uploader."""
 
 
+class UnsupportedType(RejectedFile):
+    """The content is not a PDF or an image FormLens reads (whatever its name claims)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FileLimits:
     max_bytes: int
@@ -70,7 +74,7 @@ def inspect_file(path: Path, limits: FileLimits) -> FileInfo:
     with path.open("rb") as handle:
         mime = sniff_mime(handle.read(_PDF_HEADER_WINDOW))
     if mime is None:
-        raise RejectedFile("Only PDF, PNG, JPEG and TIFF files can be read.")
+        raise UnsupportedType("Only PDF, PNG, JPEG and TIFF files can be read.")
     pages = _pdf_pages(path) if mime == PDF else _image_pages(path, limits)
     if pages == 0:
         raise RejectedFile("The document has no pages.")
@@ -110,6 +114,6 @@ def _image_pages(path: Path, limits: FileLimits) -> int:
                     )
                 return getattr(image, "n_frames", 1)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise RejectedFile("The image is too large to decode safely.") from None
+            raise RejectedFile("The image has too many pixels to decode safely.") from None
         except (OSError, SyntaxError, ValueError) as error:
             raise RejectedFile(f"The image cannot be decoded ({error}).") from None

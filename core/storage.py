@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1024 * 1024
@@ -49,7 +49,7 @@ class BlobStore:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
-    def put_stream(self, stream: BinaryIO, max_bytes: int | None = None) -> StoredBlob:
+    def put_stream(self, stream: IO[bytes], max_bytes: int | None = None) -> StoredBlob:
         """Copy ``stream`` into the store, hashing as it goes; refuse past ``max_bytes``."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -77,6 +77,9 @@ class BlobStore:
                 os.fsync(handle.fileno())
                 self._move_into_place(temp_path, key)
         return StoredBlob(key=key, size=len(data))
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
 
     def read_bytes(self, key: str) -> bytes:
         return self.path(key).read_bytes()

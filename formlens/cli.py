@@ -7,7 +7,8 @@ import logging
 import click
 
 from core.settings import load_settings
-from formlens.commands import db, dev, extract, users
+from formlens.commands import db, dev, extract, run, serve, users
+from formlens.commands import eval as eval_command
 
 
 @click.group()
@@ -22,7 +23,18 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = load_settings()
 
 
-for command in (db.db, dev.dev, extract.extract, users.users):
+COMMANDS = (
+    db.db,
+    dev.dev,
+    eval_command.evaluate,
+    extract.extract,
+    run.run,
+    serve.serve,
+    serve.worker,
+    serve.beat,
+    users.users,
+)
+for command in COMMANDS:
     cli.add_command(command)
 
 

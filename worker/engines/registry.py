@@ -18,11 +18,15 @@ EngineFactory = Callable[[Settings], Engine]
 # name -> "module:factory"; each factory takes the settings and returns a ready engine.
 _FACTORIES: dict[str, str] = {
     "auto": "worker.engines.cpu:build_auto",
+    "einvoice": "worker.engines.cpu:build_einvoice",
     "textlayer": "worker.engines.cpu:build_textlayer",
     "tesseract": "worker.engines.cpu:build_tesseract",
     "rapidocr": "worker.engines.cpu:build_rapidocr",
     "paligemma": "worker.engines.paligemma.engine:build_engine",
 }
+
+# Engines that need a GPU worker: documents read by them go to the ``gpu`` queue.
+GPU_ENGINES = frozenset({"paligemma"})
 
 
 class EngineRegistry:

@@ -30,10 +30,17 @@ class RenderError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RenderSpec:
-    """Either a resolution (``dpi``) or an exact pixel box (``size``: width, height)."""
+    """A resolution (``dpi``), an exact pixel box (``size``), or a ``width`` keeping the aspect."""
 
     dpi: int | None = None
     size: tuple[int, int] | None = None
+    width: int | None = None
+
+    @property
+    def box(self) -> tuple[int, int | None] | None:
+        if self.size is not None:
+            return self.size
+        return (self.width, None) if self.width is not None else None
 
 
 class SourceDocument:
@@ -78,13 +85,14 @@ class SourceDocument:
         return image
 
     def _render_pdf(self, index: int, spec: RenderSpec) -> Image.Image:
-        # With ``size`` poppler scales straight to the box and the resolution is not used.
-        dpi = 72 if spec.size is not None else self._safe_dpi(index, spec.dpi or 150)
+        # With a box poppler scales straight to it and the resolution is not used.
+        box = spec.box
+        dpi = 72 if box is not None else self._safe_dpi(index, spec.dpi or 150)
         try:
             images = pdf2image.convert_from_path(
                 self.path,
                 dpi=dpi,
-                size=spec.size,  # type: ignore[arg-type]  # None is its documented default
+                size=box,  # type: ignore[arg-type]  # None is its documented default
                 first_page=index + 1,
                 last_page=index + 1,
                 timeout=max(1, math.ceil(self.render_timeout_s)),
@@ -126,4 +134,7 @@ class SourceDocument:
             raise RenderError(f"page {index + 1} cannot be decoded: {error}") from None
         if spec.size is not None:
             return frame.resize(spec.size, Image.Resampling.BICUBIC)
+        if spec.width is not None and frame.width > spec.width:
+            height = round(frame.height * spec.width / frame.width)
+            return frame.resize((spec.width, height), Image.Resampling.LANCZOS)
         return frame

@@ -1,0 +1,89 @@
+"""The portal for people: logins, CSRF, uploads and the document pages."""
+
+import io
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import PASSWORD, csrf_token, login
+from tests.support.documents import invoice_pdf
+
+pytestmark = pytest.mark.integration
+
+
+def test_every_page_needs_a_login(client: FlaskClient) -> None:
+    for path in (
+        "/",
+        "/documents",
+        "/documents/rows",
+        "/documents/00000000-0000-0000-0000-000000000000",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_wrong_password_is_refused_without_saying_why(client: FlaskClient, staff: int) -> None:
+    token = csrf_token(client)
+    response = client.post(
+        "/login", data={"email": "staff@example.com", "password": "nope", "csrf_token": token}
+    )
+    assert response.status_code == 200
+    assert "The e-mail or password is not right." in response.get_data(as_text=True)
+    unknown = client.post(
+        "/login", data={"email": "who@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    assert "The e-mail or password is not right." in unknown.get_data(as_text=True)
+
+
+def test_forms_without_a_csrf_token_are_refused(client: FlaskClient, staff: int) -> None:
+    response = client.post("/login", data={"email": "staff@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    login(client, "staff@example.com")
+    upload = client.post("/documents/upload", data={"file": (io.BytesIO(invoice_pdf()), "a.pdf")})
+    assert upload.status_code == 400
+
+
+def test_login_only_redirects_within_the_site(client: FlaskClient, staff: int) -> None:
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "staff@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/documents"
+
+
+def test_upload_from_the_portal_and_see_it_listed(staff_client: FlaskClient) -> None:
+    token = csrf_token(staff_client, "/documents")
+    response = staff_client.post(
+        "/documents/upload",
+        headers={"X-CSRFToken": token, "Accept": "application/json"},
+        data={
+            "file": (io.BytesIO(invoice_pdf()), "march<img src=x onerror=alert(1)>.pdf"),
+            "type": "invoice",
+        },
+    )
+    assert response.status_code == 201, response.json
+    page = staff_client.get("/documents").get_data(as_text=True)
+    assert "march&lt;img src=x onerror=alert(1)&gt;.pdf" in page and "<img src=x" not in page
+    assert 'hx-trigger="every 2s"' in page  # a queued document keeps the list live
+    detail = staff_client.get(response.json["url"]).get_data(as_text=True)
+    assert "waiting for a worker" in detail
+
+
+def test_refusals_are_messages_not_errors(staff_client: FlaskClient) -> None:
+    token = csrf_token(staff_client, "/documents")
+    response = staff_client.post(
+        "/documents/upload",
+        headers={"X-CSRFToken": token},
+        data={"file": (io.BytesIO(b"PK\x03\x04 zip"), "invoice.pdf")},
+    )
+    assert response.status_code == 415
+    assert response.json["error"]["message"] == "Only PDF, PNG, JPEG and TIFF files can be read."
+
+
+def test_pages_send_security_headers(staff_client: FlaskClient) -> None:
+    response = staff_client.get("/documents")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert not re.search(r"<script>[^<]", response.get_data(as_text=True))  # no inline scripts

@@ -1,0 +1,1 @@
+"""Helpers the tests share: servers, worker processes, documents to upload."""

@@ -1,0 +1,10 @@
+"""The JSON API under /api/v1, for machines holding a bearer token (no cookies, no CSRF)."""
+
+from flask import Blueprint
+
+from web.extensions import csrf
+
+api = Blueprint("api", __name__)
+csrf.exempt(api)
+
+from web.api import document_views, meta_views  # noqa: E402, F401  (registers routes)

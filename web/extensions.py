@@ -1,0 +1,62 @@
+"""Flask extensions and the per-app services, bound with ``init_app`` (no globals with state).
+
+Views reach the database, blob store and queue through :func:`services`, and the request's
+database session through :func:`db`; the session is closed when the request ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from core.settings import Settings
+from core.storage import BlobStore
+from models import Database
+from web.queue import Queue
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    database: Database
+    blobs: BlobStore
+    queue: Queue
+
+
+def services() -> Services:
+    found: Services = current_app.extensions["formlens"]
+    return found
+
+
+def db() -> Session:
+    """The request's database session (opened on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = services().database.sessions()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "portal.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.teardown_appcontext(_close_session)

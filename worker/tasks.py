@@ -1,0 +1,49 @@
+"""Celery tasks: thin shells that take ids, call a use case, and log what happened.
+
+Every task is idempotent (see :mod:`worker.processing`); the outbox may send a message twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from celery import current_app, shared_task
+
+from worker.context import get_context
+from worker.outbox import Publisher
+from worker.processing import process_document as process
+from worker.sweeper import sweep as sweep_once
+
+log = logging.getLogger(__name__)
+
+
+def celery_publisher() -> Publisher:
+    app = current_app._get_current_object()
+
+    def publish(task: str, queue: str, argument: str) -> None:
+        app.send_task(task, args=[argument], queue=queue, retry=False)
+
+    return publish
+
+
+@shared_task(name="worker.tasks.process_document")
+def process_document(document_id: str) -> str:
+    outcome = process(get_context(), uuid.UUID(document_id))
+    log.info("document %s: %s", document_id, outcome)
+    return outcome
+
+
+@shared_task(name="worker.tasks.read_on_gpu")
+def read_on_gpu(document_id: str) -> str:
+    outcome = process(get_context(), uuid.UUID(document_id), on_gpu=True)
+    log.info("document %s (gpu): %s", document_id, outcome)
+    return outcome
+
+
+@shared_task(name="worker.tasks.sweep")
+def sweep() -> dict[str, Any]:
+    ctx = get_context()
+    return asdict(sweep_once(ctx.database, celery_publisher(), ctx.settings))
