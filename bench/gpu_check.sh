@@ -10,12 +10,17 @@
 #
 #   bash bench/gpu_check.sh [OUT_DIR]
 #
-# Preparing a wheelhouse on a machine with network access (everything except torch):
-#   python -m pip download -d .whl "transformers>=5.0,<6" "peft>=0.17" accelerate safetensors \
-#       tokenizers sentencepiece pydantic pydantic-settings pdf2image pypdfium2 pillow click \
-#       pytest sqlalchemy alembic numpy
+# The device machines are offline. Prepare a wheelhouse on a machine with network access
+# (everything the PaliGemma tests and benchmark import, torch and CUDA libraries excluded):
+#   python -m pip download -d .whl $(bash bench/gpu_check.sh --packages)
+#   rm -f .whl/torch-* .whl/nvidia_* .whl/triton-*
+# and carry .whl along; it is installed with --no-deps so that torch is never replaced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PACKAGES='transformers>=5.24,<6 peft>=0.17 accelerate safetensors tokenizers sentencepiece
+  huggingface_hub numpy pillow pdf2image pypdfium2 pydantic pydantic-settings click celery kombu
+  sqlalchemy alembic pytest'
+if [ "${1:-}" = "--packages" ]; then echo $PACKAGES; exit 0; fi
 OUT_DIR=${1:-${OUT:-/tmp/pg-gpu-check}}
 mkdir -p "$OUT_DIR"
 PY=${PYTHON:-python3}
@@ -27,13 +32,13 @@ if ! $PY -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"
   log "no CUDA-enabled torch for $PY: install one (this script never replaces torch)"
   exit 2
 fi
-NEEDED="transformers peft accelerate safetensors tokenizers pydantic_settings pdf2image pypdfium2 click pytest sqlalchemy"
+NEEDED="transformers peft accelerate safetensors tokenizers pydantic_settings pdf2image pypdfium2 click celery sqlalchemy alembic pytest"
 if ! $PY -c "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]" $NEEDED 2>/dev/null; then
   if [ -d .whl ]; then
-    $PY -m pip install -q --no-index --find-links .whl .whl/*.whl
+    $PY -m pip install -q --no-index --no-deps .whl/*.whl
   else
-    $PY -m pip install -q "transformers>=5.0,<6" "peft>=0.17" accelerate safetensors tokenizers \
-      sentencepiece pydantic pydantic-settings pdf2image pypdfium2 pillow click pytest sqlalchemy alembic
+    # shellcheck disable=SC2086  (one word per requirement)
+    $PY -m pip install -q $PACKAGES
   fi
 fi
 $PY -c "import torch, transformers, peft; print('torch', torch.__version__, 'cuda', torch.version.cuda, \
@@ -42,7 +47,9 @@ $PY -c "import torch, transformers, peft; print('torch', torch.__version__, 'cud
 
 log "unit tests (GPU included)"
 set +e
-timeout 240 $PY -m pytest -q -p no:cacheprovider tests/unit/paligemma -rs 2>&1 | tail -n 25 \
+# --confcutdir: not the suite's root conftest, which starts PostgreSQL and Redis.
+timeout 240 $PY -m pytest -q -p no:cacheprovider --confcutdir=tests/unit/paligemma \
+  tests/unit/paligemma -rs 2>&1 | tail -n 25 \
   | tee "$OUT_DIR/tests.txt"
 set -e
 

@@ -86,7 +86,8 @@ def test_detected_type_reuses_the_pages_image_features(make_engine, make_documen
     engine = make_engine()
     invoice = with_adapter(INVOICE, "invoice")
     output = engine.run(request(make_document("A", "B", "C"), None, invoice, RECEIPT))
-    assert output.result.engine.adapter == "invoice@v1"  # the placeholder detector's pick
+    assert output.result.engine.adapter == "invoice@v1"  # nothing detected: the first type
+    assert output.result.type_confidence == 0.0
     assert [key.adapter for key, _ in engine.scheduler.history] == [None, invoice.adapter]
     assert engine.runtime().vision_pages == 3  # once per page for both prompts
     assert output.pages[0].source == "paligemma"  # the ocr pass's words are kept
@@ -273,3 +274,14 @@ def test_an_adapter_of_the_vision_tower_gets_its_own_image_features(
     vision = with_adapter(INVOICE, "vision")
     engine.run(request(make_document("A", "B"), None, vision, RECEIPT))
     assert engine.runtime().vision_pages == 4  # ocr on the base, extraction with the adapter
+
+
+def test_progress_counts_pages_and_only_moves_forward(make_engine, make_document) -> None:
+    engine = make_engine(batch_wait_s=0.0, max_batch=1)
+    told: list[tuple[int, int]] = []
+    document = make_document("A", "B", blank=True)
+    invoice = with_adapter(INVOICE, "invoice")
+    types = {"invoice": invoice, "receipt": RECEIPT}
+    engine.run(EngineRequest(document, None, types, progress=lambda *a: told.append(a)))
+    assert told[-1] == (3, 3) and all(total == 3 for _, total in told)
+    assert [done for done, _ in told] == sorted({done for done, _ in told})  # never backwards

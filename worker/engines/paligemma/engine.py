@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.doctypes import AdapterRef, DocumentTypeSpec
 from core.domain import EngineInfo, ExtractionResult, FieldValue, LineItem, PageText
 from core.settings import Settings
-from worker.engines.base import EngineError, EngineOutput, EngineRequest
+from worker.engines.base import EngineError, EngineOutput, EngineRequest, ProgressSink
 from worker.engines.paligemma.adapter_files import adapter_path
 from worker.engines.paligemma.adapters import AdapterCache
 from worker.engines.paligemma.answer_format import parse_answer
@@ -90,6 +91,33 @@ class GroupKey:
     adapter: AdapterRef | None
 
 
+@dataclass
+class PageProgress:
+    """Tells the request's sink how many pages are read, across a document's passes.
+
+    A document may be read twice (``ocr`` to detect its type, then its adapter): the sink still
+    counts pages, ``steps // passes`` of them, so it only ever moves forward.
+    """
+
+    sink: ProgressSink
+    pages: int
+    passes: int = 1
+    steps: int = 0
+    told: int = -1
+
+    def advance(self, steps: int = 1) -> None:
+        self.steps += steps
+        self._tell(min(self.pages, self.steps // max(1, self.passes)))
+
+    def finish(self) -> None:
+        self._tell(self.pages)
+
+    def _tell(self, done: int) -> None:
+        if done != self.told:
+            self.told = done
+            self.sink(done, self.pages)
+
+
 class PaliGemmaEngine:
     """Reads documents with PaliGemma; one instance per worker process, shared by threads."""
 
@@ -144,15 +172,19 @@ class PaliGemmaEngine:
 
     def run(self, request: EngineRequest) -> EngineOutput:
         spec, type_confidence, texts = request.spec, 1.0, None
+        progress = PageProgress(
+            request.progress, request.document.page_count, self._passes(request)
+        )
         served = self._serve(self._base_name(spec))
         pages = self.prepare(request.document, served)
         if spec is None:
-            texts = self.read_text(served, pages)
+            texts = self.read_text(served, pages, progress)
             spec, type_confidence = self._detect(texts, request.types)
             if self._base_name(spec) != served.runtime.loaded.name:  # a type's own checkpoint
                 served = self._serve(self._base_name(spec))
                 pages, texts = self.prepare(request.document, served), None
-        texts, fields, items = self._read_fields(served, pages, spec, texts)
+        texts, fields, items = self._read_fields(served, pages, spec, texts, progress)
+        progress.finish()
         result = ExtractionResult(
             document_type=spec.name,
             fields=fields,
@@ -168,21 +200,28 @@ class PaliGemmaEngine:
         pages: Sequence[PreparedPage],
         spec: DocumentTypeSpec,
         texts: tuple[PageText, ...] | None,
+        progress: PageProgress,
     ) -> tuple[tuple[PageText, ...], Mapping[str, FieldValue], tuple[LineItem, ...]]:
         """With an adapter: its JSON answers; without: ``ocr`` text and the CPU extractor."""
         if spec.adapter is None:
-            texts = texts or self.read_text(served, pages)
+            texts = texts or self.read_text(served, pages, progress)
             fields, items = extract_fields(texts, spec)
             return texts, fields, items
-        fields, items = self.extract(served, pages, spec, spec.adapter)
+        fields, items = self.extract(served, pages, spec, spec.adapter, progress)
         if texts is None:
             size = served.loaded.image_size
             texts = (
-                self.read_text(served, pages)
+                self.read_text(served, pages, progress)
                 if self.config.ocr_with_adapter
                 else unread_pages(pages, size)
             )
         return texts, fields, items
+
+    def _passes(self, request: EngineRequest) -> int:
+        """How many times each page is read: ``ocr`` and/or the adapter's prompt."""
+        if request.spec is None:
+            return 2 if any(t.adapter for t in request.types.values()) else 1
+        return 2 if request.spec.adapter and self.config.ocr_with_adapter else 1
 
     def _base_name(self, spec: DocumentTypeSpec | None) -> str:
         return (spec.base_model if spec and spec.base_model else None) or self.config.model
@@ -205,10 +244,16 @@ class PaliGemmaEngine:
         except RenderError as error:
             raise EngineError(str(error)) from None
 
-    def read_text(self, served: ServedModel, pages: Sequence[PreparedPage]) -> tuple[PageText, ...]:
+    def read_text(
+        self,
+        served: ServedModel,
+        pages: Sequence[PreparedPage],
+        progress: PageProgress | None = None,
+    ) -> tuple[PageText, ...]:
         """Each page's words from an ``ocr`` answer of the base model."""
         size = served.loaded.image_size
-        answers = self.read(served, pages, OCR_PROMPT, None, self.config.ocr_max_new_tokens)
+        limit = self.config.ocr_max_new_tokens
+        answers = self.read(served, pages, OCR_PROMPT, None, limit, progress=progress)
         return tuple(
             page_text(answer.text, page.index, size, answer.confidence)
             if answer
@@ -222,10 +267,12 @@ class PaliGemmaEngine:
         pages: Sequence[PreparedPage],
         spec: DocumentTypeSpec,
         adapter: AdapterRef,
+        progress: PageProgress | None = None,
     ) -> tuple[dict[str, FieldValue], tuple[LineItem, ...]]:
         """The type's fields read by its adapter on every page, merged."""
+        limit = self.config.extract_max_new_tokens
         answers = self.read(
-            served, pages, extraction_prompt(spec), adapter, self.config.extract_max_new_tokens
+            served, pages, extraction_prompt(spec), adapter, limit, progress=progress
         )
         per_page = []
         for page, answer in zip(pages, answers, strict=True):
@@ -244,13 +291,19 @@ class PaliGemmaEngine:
         prompt: str,
         adapter: AdapterRef | None,
         max_new_tokens: int,
+        *,
+        progress: PageProgress | None = None,
     ) -> list[DecodedText | None]:
         """Each page's answer to ``prompt`` (``None`` for blank pages)."""
         prompt_ids = served.prompt_ids(prompt)
         readable = [page for page in pages if not page.blank]
         rows = [DecodeRow(p.key, p.pixels, prompt_ids, max_new_tokens) for p in readable]
-        key = GroupKey(served.runtime.loaded.name, adapter)
-        generations = self.scheduler.run(key, rows) if rows else []
+        futures = self.scheduler.submit(GroupKey(served.runtime.loaded.name, adapter), rows)
+        if progress is not None:
+            progress.advance(len(pages) - len(readable))  # blank pages need no reading
+            for _ in as_completed(futures):
+                progress.advance()
+        generations = [future.result() for future in futures]
         decoded = {
             page.index: served.decode(g) for page, g in zip(readable, generations, strict=True)
         }
