@@ -49,3 +49,21 @@ def synth(
     except ValueError as error:  # arguments that do not go together, e.g. noise on a PDF
         raise click.UsageError(str(error)) from error
     click.echo(f"wrote {count} {doc_type} document(s) to {out_dir}")
+
+
+@dev.command("tiny-paligemma")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--image-size", type=click.Choice(["896", "448"]), default="896", show_default=True)
+@click.option(
+    "--family",
+    type=click.Choice(["paligemma", "paligemma2"]),
+    default="paligemma",
+    show_default=True,
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+def tiny_paligemma(directory: Path, image_size: str, family: str, seed: int) -> None:
+    """Write a tiny random-weight PaliGemma checkpoint to DIRECTORY (tests, CPU trials)."""
+    from worker.engines.paligemma.tiny import build_tiny_checkpoint  # noqa: PLC0415  (torch)
+
+    build_tiny_checkpoint(directory, image_size=int(image_size), family=family, seed=seed)
+    click.echo(f"tiny PaliGemma ({family}, {image_size} px) written to {directory}")
