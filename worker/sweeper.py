@@ -1,8 +1,9 @@
 """The periodic sweep that makes the queue lossless.
 
 Run by Celery beat every ``sweep_interval_s``. It hands documents whose worker died (stale
-heartbeat) to the next worker, fails those that exhausted their attempts, and publishes the
-outbox messages that the broker never got or lost.
+heartbeat) to the next worker, fails those that exhausted their attempts, does the same for
+training jobs (:mod:`worker.training.recovery`), and publishes the outbox messages that the
+broker never got or lost.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from models import Database, Document, OutboxMessage, utcnow
 from models.outbox import PROCESS_DOCUMENT, enqueue
 from worker.outbox import Publisher, publish_due
 from worker.recording import record_failure
+from worker.training.recovery import requeue_stale_jobs
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +33,21 @@ class SweepReport:
     requeued: int
     failed: int
     published: int
+    jobs_requeued: int = 0
+    jobs_failed: int = 0
 
 
 def sweep(database: Database, publisher: Publisher, settings: Settings) -> SweepReport:
     requeued, failed = requeue_stale(database, settings)
+    jobs_requeued, jobs_failed = requeue_stale_jobs(database, settings)
     published = publish_due(
         database,
         publisher,
         grace_s=PUBLISH_GRACE_S,
         redispatch_after_s=float(settings.visibility_timeout_s),
     )
-    report = SweepReport(requeued, failed, published)
-    if requeued or failed or published:
+    report = SweepReport(requeued, failed, published, jobs_requeued, jobs_failed)
+    if requeued or failed or published or jobs_requeued or jobs_failed:
         log.info("sweep: %s", report)
     return report
 

@@ -47,3 +47,13 @@ def read_on_gpu(document_id: str) -> str:
 def sweep() -> dict[str, Any]:
     ctx = get_context()
     return asdict(sweep_once(ctx.database, celery_publisher(), ctx.settings))
+
+
+@shared_task(name="worker.tasks.train_adapter")
+def train_adapter(job_id: str) -> str:
+    # Imported here: training brings torch, which CPU and webhook workers never need.
+    from worker.training.job import run_training_job  # noqa: PLC0415
+
+    outcome = run_training_job(get_context(), int(job_id))
+    log.info("training job %s: %s", job_id, outcome)
+    return outcome
