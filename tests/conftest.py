@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from core.settings import Settings
 from migrations.config import upgrade
@@ -107,9 +109,18 @@ def migrated(settings: Settings) -> Iterator[Database]:
 def database(migrated: Database) -> Database:
     """The session's database, emptied and re-seeded for this test."""
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with migrated.session() as session:
-        session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        seed_document_types(session)
+    for attempt in range(5):
+        try:
+            with migrated.session() as session:
+                session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                seed_document_types(session)
+            break
+        except OperationalError:
+            # The session's worker may still be writing a previous test's document; TRUNCATE
+            # then loses a deadlock. Its write is about to finish: try again.
+            if attempt == 4:
+                raise
+            time.sleep(0.5)
     return migrated
 
 
@@ -205,6 +216,14 @@ def fresh_database_url(postgres_server: str) -> Iterator[str]:
     yield url
     with psycopg.connect(postgres_server, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random PaliGemma checkpoint at 896 px, loaded through the real code path."""
+    from worker.engines.paligemma.tiny import build_tiny_checkpoint  # noqa: PLC0415 - torch
+
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-paligemma"), image_size=896)
 
 
 @pytest.fixture(scope="session")
