@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -31,6 +30,7 @@ from tests.support.servers import (
     LOCAL_POSTGRES,
     LOCAL_REDIS,
     listening,
+    scratch_database,
     throwaway_postgres,
     throwaway_redis,
 )
@@ -62,12 +62,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(postgres_server: str) -> Iterator[str]:
     """A fresh database for this test session, dropped at the end."""
-    name = f"formlens_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield postgres_server.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(postgres_server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(postgres_server) as url:
+        yield url
 
 
 def make_settings(
@@ -203,19 +199,14 @@ def admin_client(client: FlaskClient, admin: int) -> FlaskClient:
 
 @pytest.fixture
 def fresh_database_url(postgres_server: str) -> Iterator[str]:
-    """A database of its own, for tests that run their own workers and sweepers."""
-    name = f"formlens_iso_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
-    upgrade(url)
-    database = Database(url)
-    with database.session() as session:
-        seed_document_types(session)
-    database.engine.dispose()
-    yield url
-    with psycopg.connect(postgres_server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """A migrated database of its own, for tests that run their own workers and sweepers."""
+    with scratch_database(postgres_server, "formlens_iso") as url:
+        upgrade(url)
+        database = Database(url)
+        with database.session() as session:
+            seed_document_types(session)
+        database.engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")
