@@ -16,6 +16,7 @@ from web import errors, extensions, navigation, security
 from web.api import api
 from web.portal import portal
 from web.queue import Queue
+from web.review import review
 
 
 def create_app(settings: Settings, *, testing: bool = False) -> Flask:
@@ -46,5 +47,6 @@ def create_app(settings: Settings, *, testing: bool = False) -> Flask:
     errors.init_app(app)
     navigation.init_app(app)
     app.register_blueprint(portal)
+    app.register_blueprint(review)
     app.register_blueprint(api, url_prefix="/api/v1")
     return app

@@ -16,6 +16,7 @@ from worker.context import get_context
 from worker.outbox import Publisher
 from worker.processing import process_document as process
 from worker.sweeper import sweep as sweep_once
+from worker.webhooks.delivery import deliver
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ def process_document(document_id: str) -> str:
 def read_on_gpu(document_id: str) -> str:
     outcome = process(get_context(), uuid.UUID(document_id), on_gpu=True)
     log.info("document %s (gpu): %s", document_id, outcome)
+    return outcome
+
+
+@shared_task(name="worker.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: str) -> str:
+    ctx = get_context()
+    outcome = deliver(ctx.database, ctx.settings, int(delivery_id))
+    log.info("webhook delivery %s: %s", delivery_id, outcome)
     return outcome
 
 
