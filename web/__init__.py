@@ -14,6 +14,8 @@ from core.storage import BlobStore
 from models import Database
 from web import errors, extensions, navigation, security
 from web.api import api
+from web.exports import exports
+from web.integrations import integrations
 from web.portal import portal
 from web.queue import Queue
 from web.review import review
@@ -48,5 +50,7 @@ def create_app(settings: Settings, *, testing: bool = False) -> Flask:
     navigation.init_app(app)
     app.register_blueprint(portal)
     app.register_blueprint(review)
+    app.register_blueprint(exports)
+    app.register_blueprint(integrations)
     app.register_blueprint(api, url_prefix="/api/v1")
     return app

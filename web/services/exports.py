@@ -9,14 +9,16 @@ once per document.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.batch_export import (
+    FORMATS,
+    LAYOUTS,
     Columns,
     ExportedDocument,
     chunked,
@@ -32,6 +34,11 @@ from models.queries import DocumentFilter, extraction_result, iter_documents, ty
 
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 BATCH = 500
+DATE_FIELDS = ("uploaded", "approved")
+
+
+class BadExport(ValueError):
+    """Export parameters that do not make sense; the message says which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,41 @@ class ExportRequest:
     @property
     def media_type(self) -> str:
         return MEDIA_TYPES[self.format]
+
+
+def parse_export(args: Mapping[str, str], statuses: Sequence[str]) -> ExportRequest:
+    """The export that query parameters ask for (the portal's form and the API share them).
+
+    ``from`` and ``to`` are days (``YYYY-MM-DD``, both included) of the upload or, with
+    ``date_field=approved``, of the approval.
+    """
+    fmt, layout = args.get("format") or "jsonl", args.get("layout") or "nested"
+    if fmt not in FORMATS or layout not in LAYOUTS:
+        raise BadExport(f"format is one of {FORMATS} and layout one of {LAYOUTS}.")
+    status = args.get("status") or None
+    if status is not None and status not in statuses:
+        raise BadExport(f"Unknown status {status!r}.")
+    date_field = args.get("date_field") or "uploaded"
+    if date_field not in DATE_FIELDS:
+        raise BadExport(f"date_field is one of {DATE_FIELDS}.")
+    start, end = _day(args.get("from"), "from"), _day(args.get("to"), "to")
+    if end is not None:
+        end += timedelta(days=1)  # the whole last day
+    flt = DocumentFilter(status=status, document_type=args.get("type") or None)
+    if date_field == "uploaded":
+        flt = replace(flt, created_from=start, created_to=end)
+    else:
+        flt = replace(flt, approved_from=start, approved_to=end)
+    return ExportRequest(flt, fmt, layout)
+
+
+def _day(raw: str | None, name: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
+    except ValueError:
+        raise BadExport(f"'{name}' must be a day written YYYY-MM-DD.") from None
 
 
 class _Specs:
