@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, jsonify, render_template, request, stream_with_context
+from flask import Response, abort, jsonify, render_template, request
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -12,8 +12,8 @@ from core.export import export_schema
 from models import DocumentType
 from models.queries import status_counts, type_spec
 from web.exports import exports
-from web.extensions import db
-from web.services.exports import BadExport, parse_export, stream_export
+from web.extensions import db, services
+from web.services.exports import BadExport, export_stream, parse_export
 
 STATUSES = [status.value for status in DocumentStatus]
 
@@ -24,8 +24,7 @@ def streamed_export(args: dict[str, str]) -> Response:
         export = parse_export(args, STATUSES)
     except BadExport as error:
         abort(400, str(error))
-    body = stream_with_context(stream_export(db(), export))
-    response = Response(body, mimetype=export.media_type)
+    response = Response(export_stream(services().database, export), mimetype=export.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -29,7 +29,7 @@ from core.batch_export import (
 )
 from core.doctypes import DocumentTypeSpec
 from core.export import DocumentMeta, export_document
-from models import Document, DocumentType
+from models import Database, Document, DocumentType
 from models.queries import DocumentFilter, extraction_result, iter_documents, type_spec
 
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
@@ -160,3 +160,16 @@ def stream_export(session: Session, request: ExportRequest) -> Iterator[str]:
     if request.format == "jsonl":
         return chunked(jsonl_records(rows))
     return chunked(csv_lines(rows, columns.header(request.layout)))
+
+
+def export_stream(database: Database, request: ExportRequest) -> Iterator[str]:
+    """The export read on a session of its own, closed when the stream ends or is abandoned.
+
+    Not the request's session: a streamed body is produced after the request's teardown has
+    run, so a session borrowed from the request would hold its connection forever.
+    """
+    session = database.sessions()
+    try:
+        yield from stream_export(session, request)
+    finally:
+        session.close()
