@@ -296,3 +296,24 @@ def test_approval_queues_webhook_deliveries(staff_client: FlaskClient, database:
     with database.session() as session:
         deliveries = session.scalars(select(WebhookDelivery)).all()
         assert len(deliveries) == 1 and deliveries[0].status == "pending"
+
+
+def test_the_api_reviews_with_the_review_scope(
+    client: FlaskClient, database: Database, staff: int
+) -> None:
+    from tests.conftest import token_for  # noqa: PLC0415
+
+    document_id = add_read_document(database)
+    reader = {"Authorization": f"Bearer {token_for(database, staff, 'documents:read')}"}
+    reviewer = {"Authorization": f"Bearer {token_for(database, staff, 'review')}"}
+    url = f"/api/v1/documents/{document_id}/review"
+    assert client.post(url, headers=reader, json={"version": 1}).status_code == 403
+    assert client.post(url, headers=reviewer, json={"fields": {}}).status_code == 400
+    bad = client.post(url, headers=reviewer, json={"version": 1, "fields": {"issue_date": "x"}})
+    assert bad.status_code == 422 and "Not a date" in bad.json["error"]["fields"]["issue_date"]
+    body = {"version": 1, "fields": {"total_amount": "119,00"}, "approve": True}
+    approved = client.post(url, headers=reviewer, json=body)
+    assert approved.status_code == 200, approved.json
+    assert approved.json["status"] == "approved" and approved.json["version"] == 2
+    stale = client.post(url, headers=reviewer, json={"version": 1, "fields": {}})
+    assert stale.status_code == 409 and "approved this document" in stale.json["error"]["message"]
