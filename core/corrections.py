@@ -170,4 +170,4 @@ def review_reasons(
             reasons.append(f"low_confidence:{name}")
     reasons += [f"rule:{rule.rule}" for rule in validation if not rule.ok]
     reasons += [reason for reason in previous if reason.startswith(KEPT_REASONS)]
-    return reasons
+    return list(dict.fromkeys(reasons))

@@ -8,6 +8,7 @@ import click
 
 from core.settings import load_settings
 from formlens.commands import db, dev, extract, run, serve, users
+from formlens.commands import eval as eval_command
 
 
 @click.group()
@@ -25,6 +26,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 COMMANDS = (
     db.db,
     dev.dev,
+    eval_command.evaluate,
     extract.extract,
     run.run,
     serve.serve,

@@ -96,6 +96,8 @@ class Document(Timestamped, Base):
     processing_started_at: Mapped[datetime | None]
     # Touched while a worker reads the document; a stale one means the worker died.
     heartbeat_at: Mapped[datetime | None]
+    # {"stage": "reading", "done": 3, "total": 12} while a worker reads it, for the portal.
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
     processed_at: Mapped[datetime | None]
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

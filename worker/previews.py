@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 
 from core.storage import BlobStore
+from worker.engines.base import ProgressSink, ignore_progress
 from worker.pipeline.source import RenderSpec, SourceDocument
 
 _QUALITY = 82
@@ -19,7 +20,9 @@ class Preview:
     height: int
 
 
-def render_previews(source: SourceDocument, blobs: BlobStore, width: int) -> list[Preview]:
+def render_previews(
+    source: SourceDocument, blobs: BlobStore, width: int, on_page: ProgressSink = ignore_progress
+) -> list[Preview]:
     previews = []
     for index in range(source.page_count):
         image = source.render(index, RenderSpec(width=width))
@@ -27,4 +30,5 @@ def render_previews(source: SourceDocument, blobs: BlobStore, width: int) -> lis
         image.save(buffer, format="WEBP", quality=_QUALITY, method=4)
         stored = blobs.put_bytes(buffer.getvalue())
         previews.append(Preview(index, stored.key, image.width, image.height))
+        on_page(index + 1, source.page_count)
     return previews

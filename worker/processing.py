@@ -36,7 +36,7 @@ from models.outbox import (
 from worker.context import WorkerContext
 from worker.engines.base import EngineError, EngineOutput, EngineRequest, ReadOptions
 from worker.engines.registry import GPU_ENGINES
-from worker.heartbeat import heartbeat
+from worker.heartbeat import Progress, heartbeat
 from worker.pipeline.run import run_pipeline
 from worker.pipeline.source import RenderError, SourceDocument
 from worker.previews import Preview, render_previews
@@ -45,6 +45,8 @@ from worker.recording import record_failure, record_result
 log = logging.getLogger(__name__)
 
 READ_ERRORS = (RenderError, EngineError, RejectedFile)
+# Often enough for a progress display; the sweeper's patience is stuck_after_s.
+HEARTBEAT_EVERY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,10 @@ def process_document(ctx: WorkerContext, document_id: uuid.UUID, *, on_gpu: bool
     if claim is None:
         return "skipped: not queued, or claimed by another worker"
     started = time.perf_counter()
-    with heartbeat(ctx.database, document_id, every_s=ctx.settings.stuck_after_s / 4):
-        outcome = _read(ctx, claim)
+    progress = Progress(claim.source.page_count)
+    every_s = min(ctx.settings.stuck_after_s / 4, HEARTBEAT_EVERY_S)
+    with heartbeat(ctx.database, document_id, progress, every_s=every_s):
+        outcome = _read(ctx, claim, progress)
     if isinstance(outcome, str):
         record_failure(ctx.database, document_id, claim.attempt, outcome)
         return f"failed: {outcome}"
@@ -85,14 +89,23 @@ def process_document(ctx: WorkerContext, document_id: uuid.UUID, *, on_gpu: bool
     )
 
 
-def _read(ctx: WorkerContext, claim: Claim) -> tuple[EngineOutput, list[Preview]] | str:
+def _read(
+    ctx: WorkerContext, claim: Claim, progress: Progress
+) -> tuple[EngineOutput, list[Preview]] | str:
     """The pipeline's output and page previews, or the reason the document cannot be read."""
     if not claim.source.path.is_file():
         return "The stored file of this document is missing from the data directory."
-    request = EngineRequest(claim.source, claim.spec, claim.types, claim.options)
+    request = EngineRequest(
+        claim.source, claim.spec, claim.types, claim.options, progress=progress.pages_read
+    )
     try:
         output = run_pipeline(request, ctx.engines.get(claim.engine))
-        previews = render_previews(claim.source, ctx.blobs, ctx.settings.preview_width)
+        previews = render_previews(
+            claim.source,
+            ctx.blobs,
+            ctx.settings.preview_width,
+            on_page=lambda done, total: progress.update("previews", done, total),
+        )
     except READ_ERRORS as error:
         return str(error)
     except Exception as error:

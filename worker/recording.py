@@ -39,6 +39,7 @@ def record_failure(database: Database, document_id: uuid.UUID, attempt: int, rea
         document.status = DocumentStatus.FAILED.value
         document.error = reason
         document.heartbeat_at = None
+        document.progress = {}
         document.processed_at = utcnow()
         _finish(session, document, "document.failed")
 
@@ -70,6 +71,7 @@ def record_result(
         status = DocumentStatus.NEEDS_REVIEW if reasons else DocumentStatus.EXTRACTED
         document.status = status.value
         document.heartbeat_at = None
+        document.progress = {}
         document.processed_at = utcnow()
         session.flush()
         _finish(session, document, f"document.{document.status}")

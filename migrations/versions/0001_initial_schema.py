@@ -158,6 +158,7 @@ def upgrade() -> None:
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('processing_started_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('heartbeat_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('progress', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('processed_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approved_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),

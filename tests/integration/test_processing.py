@@ -1,6 +1,7 @@
 """Uploads read end to end by a separate Celery worker process, on Postgres and Redis."""
 
 import io
+import time
 
 import pytest
 from flask.testing import FlaskClient
@@ -8,7 +9,7 @@ from sqlalchemy import select
 
 from models import Database, Document, Event, Extraction, OutboxMessage, Page
 from tests.conftest import csrf_token
-from tests.support.documents import INVOICE_LINES, invoice_pdf, scanned_pdf
+from tests.support.documents import INVOICE_LINES, invoice_pdf, page_image, scanned_pdf
 from tests.support.waiting import wait_until_done
 from tests.support.worker import WorkerProcess
 
@@ -83,3 +84,24 @@ def test_reading_again_replaces_the_result(
         count = session.query(Extraction).filter_by(document_id=document_id).count()
         assert count == 1
         assert session.query(Page).filter_by(document_id=document_id).count() == 1
+
+
+def test_progress_is_shown_while_a_long_document_is_read(
+    client: FlaskClient, auth: dict[str, str], database: Database, worker: WorkerProcess
+) -> None:
+    scans = [page_image(INVOICE_LINES) for _ in range(6)]
+    buffer = io.BytesIO()
+    scans[0].save(buffer, format="PDF", save_all=True, append_images=scans[1:])
+    document_id = upload(client, auth, buffer.getvalue(), "six-page-scan.pdf")
+    seen = []
+    deadline = time.monotonic() + 120
+    while (body := client.get(f"/api/v1/documents/{document_id}", headers=auth).json)["status"] in {
+        "queued",
+        "processing",
+    }:
+        if body["progress"]:
+            seen.append((body["progress"]["stage"], body["progress"]["done"]))
+        assert time.monotonic() < deadline, worker.log_tail()
+        time.sleep(0.2)
+    assert any(stage == "reading" and 0 < done < 6 for stage, done in seen), seen
+    assert body["progress"] is None

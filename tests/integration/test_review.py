@@ -140,7 +140,7 @@ def test_saving_normalises_values_and_keeps_the_engine_answer(
         ("issue_date", "31.02.2024", "Not a date"),
         ("issue_date", "tomorrow", "Not a date"),
         ("total_amount", "abc", "Not an amount"),
-        ("currency", "euros", "Not a currency"),
+        ("currency", "moneys", "Not a currency"),
     ],
 )
 def test_values_that_cannot_be_read_are_refused_next_to_the_field(

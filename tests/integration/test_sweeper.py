@@ -43,19 +43,25 @@ def queued_messages(settings: Settings) -> int:
 
 
 @pytest.fixture
-def publisher(settings: Settings, database: Database):
-    return Queue(settings, database)._send
+def own_broker(settings: Settings) -> Settings:
+    """The session's settings with a broker prefix no running worker consumes from."""
+    return settings.model_copy(update={"broker_prefix": f"sweeper-{uuid.uuid4().hex[:8]}:"})
+
+
+@pytest.fixture
+def publisher(own_broker: Settings, database: Database):
+    return Queue(own_broker, database)._send
 
 
 def test_a_dead_workers_document_is_requeued_and_sent_again(
-    settings: Settings, database: Database, publisher
+    settings: Settings, own_broker: Settings, database: Database, publisher
 ) -> None:
-    before = queued_messages(settings)
+    before = queued_messages(own_broker)
     stale = add_document(database, status="processing", attempts=1, beat_ago_s=60)
     alive = add_document(database, status="processing", attempts=1, beat_ago_s=0)
     report = sweep(database, publisher, settings)
     assert (report.requeued, report.failed) == (1, 0)
-    assert report.published == 1 and queued_messages(settings) == before + 1
+    assert report.published == 1 and queued_messages(own_broker) == before + 1
     with database.session() as session:
         assert session.get_one(Document, stale).status == "queued"
         assert session.get_one(Document, alive).status == "processing"
@@ -80,12 +86,12 @@ def test_a_document_that_exhausted_its_attempts_fails_with_a_reason(
 
 
 def test_messages_the_broker_never_got_are_sent(
-    settings: Settings, database: Database, publisher
+    settings: Settings, own_broker: Settings, database: Database, publisher
 ) -> None:
     with database.session() as session:
         message = enqueue(session, PROCESS_DOCUMENT, uuid.uuid4())
         message.created_at = utcnow() - timedelta(seconds=30)
-    before = queued_messages(settings)
+    before = queued_messages(own_broker)
     assert sweep(database, publisher, settings).published == 1
-    assert queued_messages(settings) == before + 1
+    assert queued_messages(own_broker) == before + 1
     assert sweep(database, publisher, settings).published == 0  # sent once, not every sweep

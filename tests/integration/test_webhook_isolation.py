@@ -29,8 +29,6 @@ TIMEOUT_S = 12.0
 
 @pytest.fixture
 def isolated(tmp_path: Path, fresh_database_url: str, redis_url: str) -> Settings:
-    # The embedded beat cannot create its schedule file in a missing directory.
-    (tmp_path / "data").mkdir()
     return make_settings(
         tmp_path / "data", fresh_database_url, redis_url, webhook_timeout_s=TIMEOUT_S
     )

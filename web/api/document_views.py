@@ -33,6 +33,7 @@ def document_json(document: Document) -> dict[str, Any]:
         "status": document.status,
         "error": document.error,
         "review_reasons": list(document.review_reasons),
+        "progress": document.progress or None,
         "created_at": document.created_at.isoformat(),
         "processed_at": document.processed_at.isoformat() if document.processed_at else None,
         "approved_at": document.approved_at.isoformat() if document.approved_at else None,

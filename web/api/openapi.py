@@ -64,6 +64,10 @@ _SCHEMAS: dict[str, Any] = {
             },
             "error": {"type": ["string", "null"]},
             "review_reasons": {"type": "array", "items": {"type": "string"}},
+            "progress": {
+                "type": ["object", "null"],
+                "description": "While processing: {stage: reading|previews, done, total}.",
+            },
             "created_at": {"type": "string", "format": "date-time"},
             "processed_at": {"type": ["string", "null"], "format": "date-time"},
             "approved_at": {"type": ["string", "null"], "format": "date-time"},

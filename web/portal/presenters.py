@@ -64,6 +64,7 @@ class DocumentView:
     engine: str | None
     version: int
     duplicate_of: str | None
+    progress: dict[str, Any]
 
 
 def describe_reason(reason: str) -> str:
@@ -156,4 +157,5 @@ def document_view(session: Session, document: Document) -> DocumentView:
         engine=f"{extraction.engine} {extraction.engine_version}" if extraction else None,
         version=document.version,
         duplicate_of=duplicate,
+        progress=dict(document.progress or {}),
     )

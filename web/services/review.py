@@ -9,7 +9,8 @@ A save or an approval is one transaction on the locked document row:
 3. validation runs again on the corrected fields, the review reasons are recomputed, the
    version goes up and a :class:`~models.Review` row keeps who changed what;
 4. an approval also records who and when, and the ``document.approved`` event (with the v1
-   export, which pushes to accounting systems map) and its webhook deliveries commit with it.
+   export, which pushes to accounting systems map) and its webhook deliveries commit with it;
+   their outbox messages are published after the request (:func:`web.queue.init_app`).
 
 ``extraction.original`` is never touched: an approval's review row holds the diff from the
 engine's answer to the approved values, the signal for retraining and the audit trail.
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.corrections import (
@@ -45,8 +46,8 @@ from core.domain import (
     line_items_to_json,
 )
 from core.validation import validate
-from models import Document, Extraction, OutboxMessage, Review, User, WebhookDelivery, utcnow
-from models.outbox import DELIVER_WEBHOOK, document_summary, record_event
+from models import Document, Extraction, Review, User, utcnow
+from models.outbox import document_summary, record_event
 from models.queries import document_export, extraction_result, type_spec
 from web.extensions import Services
 
@@ -120,13 +121,7 @@ def submit_review(
 ) -> Outcome:
     """Save (and with ``data.approve``, approve) a reviewer's corrections."""
     with services.database.session() as session:
-        outcome = _submit(session, document_id, user_id, data)
-        messages = (
-            _event_messages(session, outcome.event_id) if isinstance(outcome, Approved) else []
-        )
-    if messages:
-        services.queue.publish(messages)
-    return outcome
+        return _submit(session, document_id, user_id, data)
 
 
 def _locked(session: Session, document_id: uuid.UUID) -> Document:
@@ -218,17 +213,6 @@ def _approve(
     }
     event = record_event(session, "document.approved", payload, document.id)
     return Approved(document.version, event.id)
-
-
-def _event_messages(session: Session, event_id: uuid.UUID) -> list[int]:
-    """The outbox messages of an event's deliveries, to publish right after the commit."""
-    deliveries = select(cast(WebhookDelivery.id, String)).where(
-        WebhookDelivery.event_id == event_id
-    )
-    query = select(OutboxMessage.id).where(
-        OutboxMessage.task == DELIVER_WEBHOOK[0], OutboxMessage.argument.in_(deliveries)
-    )
-    return list(session.scalars(query))
 
 
 def _not_reviewable(session: Session, document: Document) -> str:

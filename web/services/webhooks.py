@@ -131,47 +131,49 @@ def update_subscription(
         subscription.export_profile_id = data.export_profile_id
         target = ("webhook_subscription", subscription.id)
         record_audit(session, actor_id, "webhook.updated", target, url=data.url)
-        messages = _set_enabled(session, subscription, data.enabled, actor_id)
-    services.queue.publish(messages)
+        _set_enabled(session, subscription, data.enabled, actor_id)
     return warnings
 
 
 def set_enabled(services: Services, subscription_id: int, enabled: bool, actor_id: int) -> int:
-    """Enable or disable; enabling sends the deliveries held while it was disabled."""
+    """Enable or disable; enabling sends the deliveries held while it was disabled (their
+    outbox messages are published after the request, see :func:`web.queue.init_app`)."""
     with services.database.session() as session:
-        messages = _set_enabled(session, _subscription(session, subscription_id), enabled, actor_id)
-    services.queue.publish(messages)
-    return len(messages)
+        subscription = _subscription(session, subscription_id)
+        return _set_enabled(session, subscription, enabled, actor_id)
 
 
 def _set_enabled(
     session: Session, subscription: WebhookSubscription, enabled: bool, actor_id: int
-) -> list[int]:
+) -> int:
+    """Returns how many held deliveries were queued again."""
     if subscription.enabled == enabled:
-        return []
+        return 0
     subscription.enabled = enabled
     target = ("webhook_subscription", subscription.id)
     if not enabled:
         subscription.disabled_at, subscription.disabled_reason = utcnow(), "Disabled by an admin."
         record_audit(session, actor_id, "webhook.disabled", target)
-        return []
+        return 0
     subscription.disabled_at = subscription.disabled_reason = None
     subscription.failure_streak, subscription.paused_until = 0, None
     record_audit(session, actor_id, "webhook.enabled", target)
-    held = session.scalars(
-        select(WebhookDelivery).where(
-            WebhookDelivery.subscription_id == subscription.id,
-            WebhookDelivery.status == "held",
+    held = list(
+        session.scalars(
+            select(WebhookDelivery).where(
+                WebhookDelivery.subscription_id == subscription.id,
+                WebhookDelivery.status == "held",
+            )
         )
     )
-    return [_requeue(session, delivery) for delivery in held]
+    for delivery in held:
+        _requeue(session, delivery)
+    return len(held)
 
 
-def _requeue(session: Session, delivery: WebhookDelivery) -> int:
+def _requeue(session: Session, delivery: WebhookDelivery) -> None:
     delivery.status, delivery.attempts, delivery.next_attempt_at = "pending", 0, None
-    message = enqueue(session, DELIVER_WEBHOOK, delivery.id)
-    session.flush()
-    return message.id
+    enqueue(session, DELIVER_WEBHOOK, delivery.id)
 
 
 def rotate_secret(services: Services, subscription_id: int, actor_id: int) -> str:
@@ -204,10 +206,9 @@ def redeliver(services: Services, delivery_id: int, actor_id: int) -> None:
             raise SubscriptionRefused("The subscription is disabled; enable it first.")
         if delivery.status in ("pending", "sending"):
             raise SubscriptionRefused("This delivery is being sent already.")
-        message = _requeue(session, delivery)
+        _requeue(session, delivery)
         target = ("webhook_delivery", delivery.id)
         record_audit(session, actor_id, "webhook.redelivered", target)
-    services.queue.publish([message])
 
 
 def dismiss_notice(services: Services, notice_id: int) -> None:

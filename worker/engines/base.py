@@ -8,7 +8,7 @@ answer is judged by the same rules (see :mod:`worker.pipeline.run`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -32,6 +32,14 @@ class ReadOptions:
     ocr_dpi: int = 300
 
 
+# Told (pages done, pages in all) as an engine reads, so people can follow long documents.
+ProgressSink = Callable[[int, int], None]
+
+
+def ignore_progress(done: int, total: int) -> None:
+    """The progress sink of callers that show no progress (the CLI, tests)."""
+
+
 @dataclass(frozen=True)
 class EngineRequest:
     document: SourceDocument
@@ -39,6 +47,7 @@ class EngineRequest:
     spec: DocumentTypeSpec | None
     types: Mapping[str, DocumentTypeSpec]
     options: ReadOptions = field(default_factory=ReadOptions)
+    progress: ProgressSink = ignore_progress
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ EngineFactory = Callable[[Settings], Engine]
 # name -> "module:factory"; each factory takes the settings and returns a ready engine.
 _FACTORIES: dict[str, str] = {
     "auto": "worker.engines.cpu:build_auto",
+    "einvoice": "worker.engines.cpu:build_einvoice",
     "textlayer": "worker.engines.cpu:build_textlayer",
     "tesseract": "worker.engines.cpu:build_tesseract",
     "rapidocr": "worker.engines.cpu:build_rapidocr",
