@@ -48,7 +48,7 @@ class Outcome:
 
 
 def _pool(
-    destination: Destination, address: IPAddress, timeout_s: float
+    destination: Destination, address: IPAddress, timeout_s: float, ca_certs: str | None
 ) -> urllib3.HTTPConnectionPool:
     timeout = urllib3.Timeout(connect=min(CONNECT_TIMEOUT_S, timeout_s), read=timeout_s)
     if destination.scheme == "https":
@@ -61,7 +61,7 @@ def _pool(
             server_hostname=destination.host,
             assert_hostname=destination.host,
             cert_reqs="CERT_REQUIRED",
-            ca_certs=certifi.where(),
+            ca_certs=ca_certs or certifi.where(),
         )
     return urllib3.HTTPConnectionPool(
         str(address), destination.port, timeout=timeout, retries=False, maxsize=1
@@ -74,11 +74,16 @@ def post(
     headers: Mapping[str, str],
     body: bytes,
     timeout_s: float,
+    *,
+    ca_certs: str | None = None,
 ) -> Outcome:
-    """POST ``body``; the next address is tried only when one cannot be connected to."""
+    """POST ``body``; the next address is tried only when one cannot be connected to.
+
+    ``ca_certs`` is a CA bundle to trust instead of certifi's (a private CA).
+    """
     outcome = Outcome.refused("no address to connect to")
     for address in addresses:
-        outcome = _post_once(destination, address, headers, body, timeout_s)
+        outcome = _post_once(destination, address, headers, body, timeout_s, ca_certs=ca_certs)
         if outcome.error is None or not outcome.error.startswith("could not connect"):
             return outcome
     return outcome
@@ -90,13 +95,15 @@ def _post_once(
     headers: Mapping[str, str],
     body: bytes,
     timeout_s: float,
+    *,
+    ca_certs: str | None,
 ) -> Outcome:
     started = time.perf_counter()
 
     def elapsed() -> int:
         return int((time.perf_counter() - started) * 1000)
 
-    pool = _pool(destination, address, timeout_s)
+    pool = _pool(destination, address, timeout_s, ca_certs)
     try:
         response = pool.urlopen(
             "POST",
