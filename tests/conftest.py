@@ -81,6 +81,10 @@ def make_settings(
         "login_rate_limit": "1000 per minute",
         "upload_rate_limit": "1000 per minute",
         "ocr_languages": "eng",
+        # Webhook tests deliver to receivers on 127.0.0.1, and retry in seconds, not days.
+        "webhook_allow_private": True,
+        "webhook_retry_schedule": "0.3,0.3,0.3,0.3,0.3,0.3",
+        "webhook_timeout_s": 5.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

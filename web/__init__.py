@@ -15,8 +15,11 @@ from models import Database
 from web import errors, extensions, navigation, security
 from web import queue as queue_module
 from web.api import api
+from web.exports import exports
+from web.integrations import integrations
 from web.portal import portal
 from web.queue import Queue
+from web.review import review
 
 
 def create_app(settings: Settings, *, testing: bool = False) -> Flask:
@@ -46,5 +49,8 @@ def create_app(settings: Settings, *, testing: bool = False) -> Flask:
     errors.init_app(app)
     navigation.init_app(app)
     app.register_blueprint(portal)
+    app.register_blueprint(review)
+    app.register_blueprint(exports)
+    app.register_blueprint(integrations)
     app.register_blueprint(api, url_prefix="/api/v1")
     return app

@@ -1,8 +1,8 @@
 """The periodic sweep that makes the queue lossless.
 
 Run by Celery beat every ``sweep_interval_s``. It hands documents whose worker died (stale
-heartbeat) to the next worker, fails those that exhausted their attempts, and publishes the
-outbox messages that the broker never got or lost.
+heartbeat) to the next worker, fails those that exhausted their attempts, queues the webhook
+retries that came due, and publishes the outbox messages that the broker never got or lost.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from core.domain import DocumentStatus
 from core.settings import Settings
 from models import Database, Document, OutboxMessage, utcnow
 from models.outbox import PROCESS_DOCUMENT, enqueue
-from worker.outbox import Publisher, publish_due
+from worker.outbox import Publisher, publish, publish_due
 from worker.recording import record_failure
+from worker.webhooks.delivery import release_due_retries
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,20 @@ class SweepReport:
     requeued: int
     failed: int
     published: int
+    retried: int = 0
 
 
 def sweep(database: Database, publisher: Publisher, settings: Settings) -> SweepReport:
     requeued, failed = requeue_stale(database, settings)
+    retried = publish(database, publisher, release_due_retries(database))
     published = publish_due(
         database,
         publisher,
         grace_s=PUBLISH_GRACE_S,
         redispatch_after_s=float(settings.visibility_timeout_s),
     )
-    report = SweepReport(requeued, failed, published)
-    if requeued or failed or published:
+    report = SweepReport(requeued, failed, published, retried)
+    if requeued or failed or published or retried:
         log.info("sweep: %s", report)
     return report
 

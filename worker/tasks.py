@@ -20,6 +20,7 @@ from worker.context import WorkerContext, get_context
 from worker.outbox import Publisher, publish
 from worker.processing import process_document as process
 from worker.sweeper import sweep as sweep_once
+from worker.webhooks.delivery import deliver
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,13 @@ def process_document(document_id: str) -> str:
 def read_on_gpu(document_id: str) -> str:
     outcome = run_and_publish(lambda ctx: process(ctx, uuid.UUID(document_id), on_gpu=True))
     log.info("document %s (gpu): %s", document_id, outcome)
+    return outcome
+
+
+@shared_task(name="worker.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: str) -> str:
+    outcome = run_and_publish(lambda ctx: deliver(ctx.database, ctx.settings, int(delivery_id)))
+    log.info("webhook delivery %s: %s", delivery_id, outcome)
     return outcome
 
 
