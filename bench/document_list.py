@@ -26,13 +26,13 @@ from models.seed import seed_document_types
 
 SEED_SQL = """
 INSERT INTO documents (id, sha256, filename, storage_key, mime_type, size_bytes, page_count,
-    options, status, attempts, review_reasons, created_at, updated_at, version,
+    options, status, attempts, review_reasons, progress, created_at, updated_at, version,
     document_type_id)
 SELECT gen_random_uuid(), md5(i::text) || md5((i + 1)::text), 'document-' || i || '.pdf',
     repeat('0', 64), 'application/pdf', 1000, 1, '{}',
     (ARRAY['queued', 'processing', 'extracted', 'needs_review', 'failed', 'approved'])
         [1 + (i % 23 % 6)],
-    0, '[]', now() - make_interval(secs => i), now(), 1,
+    0, '[]', '{}', now() - make_interval(secs => i), now(), 1,
     (SELECT id FROM document_types ORDER BY id LIMIT 1 OFFSET (i % 2))
 FROM generate_series(1, :count) AS i
 """

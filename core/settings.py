@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # Webhooks and pushes
     webhook_timeout_s: float = 15.0
     webhook_allow_private: bool = False
+    # Seconds to wait before each retry of a failed delivery (jittered by ±20 %): about 2.8 days
+    # in all, then the delivery fails and its subscription is disabled.
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000,36000,36000,36000,36000"
 
     # First admin, created by ``formlens run`` when the database has no user.
     admin_email: str = "admin@formlens.local"
@@ -89,6 +92,18 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        delays = [float(part) for part in value.split(",") if part.strip()]
+        if not delays or min(delays) < 0:
+            raise ValueError("a comma-separated list of seconds, at least one, none negative")
+        return value
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.webhook_retry_schedule.split(",") if part.strip())
 
     @property
     def effective_database_url(self) -> str:

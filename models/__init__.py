@@ -13,6 +13,7 @@ from models.delivery import (
     ExportProfile,
     Notice,
     OutboxMessage,
+    WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Role",
     "TrainingJob",
     "User",
+    "WebhookAttempt",
     "WebhookDelivery",
     "WebhookSubscription",
     "utcnow",

@@ -3,9 +3,10 @@
 - :class:`OutboxMessage`: a task that must run, committed with the change that calls for it;
   the relay publishes it to the broker and the sweeper publishes again what was lost.
 - :class:`Event`: something that happened to a document or an adapter (webhook payloads).
-- :class:`WebhookSubscription` / :class:`WebhookDelivery`: who wants which events, and each
-  attempt to tell them. An export profile attached to a subscription turns it into an
-  accounting push of the mapped document.
+- :class:`WebhookSubscription` / :class:`WebhookDelivery` / :class:`WebhookAttempt`: who wants
+  which events, each event's delivery to each of them, and every HTTP request made for it.
+  An export profile attached to a subscription turns it into an accounting push of the mapped
+  document.
 - :class:`AuditEntry` and :class:`Notice`: the admin-visible trail and alerts.
 """
 
@@ -74,6 +75,8 @@ class WebhookSubscription(Timestamped, Base):
         ForeignKey("export_profiles.id", ondelete="SET NULL")
     )
     failure_streak: Mapped[int] = mapped_column(default=0)
+    # After a few failures in a row, one delivery at a time probes the endpoint until then.
+    paused_until: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -106,6 +109,23 @@ class WebhookDelivery(Timestamped, Base):
 
     subscription: Mapped[WebhookSubscription] = relationship()
     event: Mapped[Event] = relationship()
+
+
+class WebhookAttempt(Timestamped, Base):
+    """One HTTP request of a delivery (``created_at`` is when it was sent): the delivery log."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    url: Mapped[str] = mapped_column(String(2048))
+    response_status: Mapped[int | None]
+    latency_ms: Mapped[int | None]
+    response_excerpt: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(Timestamped, Base):

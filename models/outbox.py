@@ -8,6 +8,9 @@ happened. Each event fans out to one delivery per matching webhook subscription.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from typing import Any
 
 from sqlalchemy import select, update
@@ -35,11 +38,43 @@ EVENT_TYPES = (
 )
 
 
+# Messages recorded during the current request or task, to publish once it has committed.
+_recorded: ContextVar[list[OutboxMessage] | None] = ContextVar("outbox_recorded", default=None)
+
+
+def start_recording() -> tuple[Token[list[OutboxMessage] | None], list[OutboxMessage]]:
+    """Collect the messages :func:`enqueue` records from now on in this context."""
+    messages: list[OutboxMessage] = []
+    return _recorded.set(messages), messages
+
+
+def stop_recording(token: Token[list[OutboxMessage] | None]) -> None:
+    _recorded.reset(token)
+
+
+@contextmanager
+def recording() -> Iterator[list[OutboxMessage]]:
+    """Collect the messages :func:`enqueue` records inside the block (a task, a command)."""
+    token, messages = start_recording()
+    try:
+        yield messages
+    finally:
+        stop_recording(token)
+
+
+def recorded_ids(messages: list[OutboxMessage]) -> list[int]:
+    """Ids of the recorded messages that reached the database (a rolled-back one may not)."""
+    return [message.id for message in messages if message.id is not None]
+
+
 def enqueue(session: Session, target: Target, argument: object) -> OutboxMessage:
     """Record that ``target`` must run with ``argument``; commits with the caller's changes."""
     task, queue = target
     message = OutboxMessage(task=task, queue=queue, argument=str(argument))
     session.add(message)
+    collected = _recorded.get()
+    if collected is not None:
+        collected.append(message)
     return message
 
 

@@ -34,6 +34,8 @@ class DocumentFilter:
     filename: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    approved_from: datetime | None = None
+    approved_to: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ def filtered_documents(flt: DocumentFilter) -> Select[Document]:
         query = query.where(Document.created_at >= flt.created_from)
     if flt.created_to:
         query = query.where(Document.created_at < flt.created_to)
+    if flt.approved_from:
+        query = query.where(Document.approved_at >= flt.approved_from)
+    if flt.approved_to:
+        query = query.where(Document.approved_at < flt.approved_to)
     return query
 
 

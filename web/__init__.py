@@ -13,9 +13,13 @@ from core.settings import Settings
 from core.storage import BlobStore
 from models import Database
 from web import errors, extensions, navigation, security
+from web import queue as queue_module
 from web.api import api
+from web.exports import exports
+from web.integrations import integrations
 from web.portal import portal
 from web.queue import Queue
+from web.review import review
 
 
 def create_app(settings: Settings, *, testing: bool = False) -> Flask:
@@ -35,16 +39,18 @@ def create_app(settings: Settings, *, testing: bool = False) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     database = Database(settings.effective_database_url)
+    queue = Queue(settings, database)
     app.extensions["formlens"] = extensions.Services(
-        settings=settings,
-        database=database,
-        blobs=BlobStore(settings.blob_dir),
-        queue=Queue(settings, database),
+        settings=settings, database=database, blobs=BlobStore(settings.blob_dir), queue=queue
     )
     extensions.init_app(app)
+    queue_module.init_app(app, queue)
     security.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)
     app.register_blueprint(portal)
+    app.register_blueprint(review)
+    app.register_blueprint(exports)
+    app.register_blueprint(integrations)
     app.register_blueprint(api, url_prefix="/api/v1")
     return app

@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int]:
     status = error.code or 500
     # abort(code, "message") carries our own words; werkzeug's defaults are replaced by ours.
     description = error.description if error.description != type(error).description else None
+    if status == TooManyRequests.code:  # Flask-Limiter's description is the limit itself
+        description = f"{MESSAGES[status]} (limit: {description})" if description else None
     return error_response(status, description)
 
 

@@ -14,9 +14,11 @@ import queue
 import threading
 
 from celery import Celery
+from flask import Flask, g
 
 from core.settings import Settings
 from models import Database
+from models.outbox import recorded_ids, start_recording, stop_recording
 from worker.celery_app import broker_options
 from worker.outbox import publish
 
@@ -69,3 +71,22 @@ class Queue:
                 self.publish_now(message_ids)
             except Exception:  # the sweeper will send them; keep the thread alive
                 log.exception("publishing %s failed", message_ids)
+
+
+def init_app(app: Flask, queue: Queue) -> None:
+    """Publish, after each request, the outbox messages its use cases recorded."""
+
+    def start() -> None:
+        g.outbox_token, g.outbox_messages = start_recording()
+
+    def finish(_error: BaseException | None) -> None:
+        token = g.pop("outbox_token", None)
+        if token is None:
+            return
+        stop_recording(token)
+        ids = recorded_ids(g.pop("outbox_messages"))
+        if ids:
+            queue.publish(ids)
+
+    app.before_request(start)
+    app.teardown_request(finish)

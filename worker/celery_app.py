@@ -35,6 +35,7 @@ def broker_options(settings: Settings) -> dict[str, Any]:
 
 
 def create_celery(settings: Settings) -> Celery:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # beat keeps its schedule there
     app = Celery("formlens", broker=settings.effective_broker_url, include=["worker.tasks"])
     app.conf.update(
         task_acks_late=True,

@@ -1,9 +1,9 @@
 """``formlens run``: the whole service on one machine (what ``make run`` starts).
 
-Migrates the database, creates the first admin on an empty install, then runs the web server
-and a worker (with the periodic sweeper) as child processes until interrupted. With no
-settings it uses a SQLite file and a SQLite-backed broker in the data directory; set
-FORMLENS_DATABASE_URL and FORMLENS_BROKER_URL to use Postgres and Redis instead.
+Migrates the database, creates the first admin on an empty install, then runs the web server,
+a worker (with the periodic sweeper) and a webhooks worker as child processes until
+interrupted. With no settings it uses a SQLite file and a SQLite-backed broker in the data
+directory; set FORMLENS_DATABASE_URL and FORMLENS_BROKER_URL to use Postgres and Redis instead.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from models.seed import seed_document_types
 from worker.celery_app import QUEUES
 
 PASSWORD_FILE = "initial-admin-password"  # noqa: S105 - a file name
+WEBHOOK_THREADS = 8
 
 
 def prepare(settings: Settings) -> str | None:
@@ -111,8 +112,14 @@ def run(settings: Settings, concurrency: int) -> None:
     """Run the portal, the API and a worker on this machine."""
     _warn_missing_tools()
     password = prepare(settings)
+    reading = ",".join(queue for queue in QUEUES if queue != "webhooks")
     children = [
-        subprocess.Popen(worker_argv(",".join(QUEUES), concurrency, beat=True)),  # noqa: S603
+        subprocess.Popen(worker_argv(reading, concurrency, beat=True)),  # noqa: S603
+        # Deliveries wait on other people's servers: threads of their own, so that a receiver
+        # that hangs never holds up the reading of documents.
+        subprocess.Popen(  # noqa: S603
+            worker_argv("webhooks", WEBHOOK_THREADS, beat=False, pool="threads")
+        ),
         subprocess.Popen(gunicorn_argv(settings, workers=2)),  # noqa: S603
     ]
     click.echo(_banner(settings, password))

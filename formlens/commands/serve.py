@@ -75,6 +75,20 @@ def serve(settings: Settings, workers: int) -> None:
     os.execv(sys.executable, gunicorn_argv(settings, workers))  # noqa: S606
 
 
+def _check_gpu_worker(settings: Settings) -> None:
+    from worker.engines.paligemma.health import HealthCheckFailed  # noqa: PLC0415
+    from worker.startup import check_gpu_worker  # noqa: PLC0415
+
+    try:
+        report = check_gpu_worker(settings)
+    except HealthCheckFailed as failed:
+        click.echo("The GPU worker will not start:", err=True)
+        for problem in failed.problems:
+            click.echo(f"  - {problem}", err=True)
+        raise SystemExit(3) from None
+    click.echo(f"model {report.bases[0].name} ok; {len(report.adapters)} active adapter(s) ok")
+
+
 @click.command()
 @click.option("--queues", default=",".join(QUEUES), show_default=True)
 @click.option("--concurrency", default=2, show_default=True)
@@ -86,8 +100,14 @@ def serve(settings: Settings, workers: int) -> None:
     help="Use threads on GPU workers so pages batch together.",
 )
 @click.option("--beat/--no-beat", default=False, help="Also run the periodic sweeper here.")
-def worker(queues: str, concurrency: int, pool: str, beat: bool) -> None:
-    """Run a Celery worker on QUEUES."""
+@click.pass_obj
+def worker(settings: Settings, queues: str, concurrency: int, pool: str, beat: bool) -> None:
+    """Run a Celery worker on QUEUES (a ``gpu`` worker checks its model and adapters first)."""
+    # A worker only for the gpu queue needs a model; a catch-all one (make run) checks it
+    # only when one is configured.
+    names = queues.split(",")
+    if "gpu" in names and (settings.paligemma_model or names == ["gpu"]):
+        _check_gpu_worker(settings)
     os.execv(sys.executable, worker_argv(queues, concurrency, beat=beat, pool=pool))  # noqa: S606
 
 

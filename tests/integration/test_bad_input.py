@@ -6,27 +6,17 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfWriter
 
 from core.settings import Settings
 from core.storage import BlobStore
 from models import Database, Document
 from tests.conftest import create_test_app, make_settings
-from tests.support.documents import image_bytes, invoice_pdf, page_image, text_pdf
+from tests.support import bad_files
+from tests.support.documents import invoice_pdf
 from tests.support.waiting import wait_until_done
 from tests.support.worker import WorkerProcess
-from tests.unit.platform.test_files import png_header
 
 pytestmark = pytest.mark.integration
-
-
-def encrypted_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    writer.encrypt("secret")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -39,10 +29,10 @@ BAD = [
     ("not-a-document", b"MZ\x90\x00 an executable", "a.pdf", 415, "Only PDF, PNG, JPEG and TIFF"),
     ("too-large", b"%PDF-1.4\n" + b"0" * 300_000, "a.pdf", 413, "larger than the limit"),
     ("empty", b"", "a.pdf", 422, "empty"),
-    ("encrypted", encrypted_pdf(), "a.pdf", 422, "encrypted"),
+    ("encrypted", bad_files.encrypted_pdf(), "a.pdf", 422, "encrypted"),
     ("truncated", invoice_pdf()[:200], "a.pdf", 422, "truncated or damaged"),
-    ("page-bomb", text_pdf([[(10, 10, "p")]] * 11), "a.pdf", 422, "11 pages; the limit is 10"),
-    ("pixel-bomb", png_header(60_000, 60_000), "a.png", 422, "too many pixels"),
+    ("page-bomb", bad_files.page_count_bomb(11), "a.pdf", 422, "11 pages; the limit is 10"),
+    ("pixel-bomb", bad_files.decompression_bomb_png(), "a.png", 422, "too many pixels"),
     ("path-traversal", invoice_pdf(), "../../etc/passwd", 400, "plain name, not a path"),
 ]
 
@@ -65,9 +55,8 @@ def test_refused_uploads_leave_no_blob_behind(
     small_app: Flask, auth: dict[str, str], settings: Settings
 ) -> None:
     before = set(settings.blob_dir.rglob("*")) if settings.blob_dir.exists() else set()
-    small_app.test_client().post(
-        "/api/v1/documents", headers=auth, data={"file": (io.BytesIO(encrypted_pdf()), "x.pdf")}
-    )
+    encrypted = {"file": (io.BytesIO(bad_files.encrypted_pdf()), "x.pdf")}
+    small_app.test_client().post("/api/v1/documents", headers=auth, data=encrypted)
     after = set(settings.blob_dir.rglob("*"))
     assert {p for p in after - before if p.is_file()} == set()
 
@@ -91,15 +80,14 @@ def test_documents_the_worker_cannot_read_fail_with_a_reason(
     from tests.integration.test_reliability import api_client  # noqa: PLC0415
 
     client, auth = api_client(settings)
-    blank = image_bytes(page_image([]), "PDF")
-    giant = text_pdf([[(10, 10, "tiny text on a huge page")]]).replace(
-        b"/MediaBox [0 0 595 842]", b"/MediaBox [0 0 14400 14400]"
-    )
     ids = {}
     for name, data in {
         "lost.pdf": invoice_pdf(tag="lost"),
-        "blank.pdf": blank,
-        "giant.pdf": giant,
+        "blank.pdf": bad_files.blank_page_pdf(),
+        "giant.pdf": bad_files.huge_page_pdf(),
+        "logo.pdf": bad_files.logo_only_pdf(),
+        "sideways.png": bad_files.rotated_scan(),
+        "broken-xml.pdf": bad_files.broken_facturx_pdf(),
     }.items():
         response = client.post(
             "/api/v1/documents", headers=auth, data={"file": (io.BytesIO(data), name)}
@@ -118,8 +106,8 @@ def test_documents_the_worker_cannot_read_fail_with_a_reason(
     finally:
         worker.stop()
     assert done[ids["lost.pdf"]] == "failed"
-    assert done[ids["blank.pdf"]] in {"needs_review", "extracted"}
-    assert done[ids["giant.pdf"]] in {"needs_review", "extracted"}
+    for name in ("blank.pdf", "giant.pdf", "logo.pdf", "sideways.png", "broken-xml.pdf"):
+        assert done[ids[name]] in {"needs_review", "extracted"}, name
     with database.session() as session:
         error = session.get_one(Document, ids["lost.pdf"]).error
         assert error == "The stored file of this document is missing from the data directory."

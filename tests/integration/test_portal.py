@@ -87,3 +87,23 @@ def test_pages_send_security_headers(staff_client: FlaskClient) -> None:
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert not re.search(r"<script>[^<]", response.get_data(as_text=True))  # no inline scripts
+
+
+def test_login_attempts_are_rate_limited(settings, database, staff: int) -> None:
+    from tests.conftest import create_test_app  # noqa: PLC0415
+
+    app = create_test_app(settings.model_copy(update={"login_rate_limit": "3 per minute"}))
+    client = app.test_client()
+    token = csrf_token(client)
+    codes = [
+        client.post(
+            "/login", data={"email": "staff@example.com", "password": "wrong", "csrf_token": token}
+        ).status_code
+        for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    limited = client.post(
+        "/login", data={"email": "staff@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    assert limited.status_code == 429
+    assert "Too many requests" in limited.get_data(as_text=True)

@@ -7,4 +7,9 @@ from web.extensions import csrf
 api = Blueprint("api", __name__)
 csrf.exempt(api)
 
-from web.api import document_views, meta_views  # noqa: E402, F401  (registers routes)
+from web.api import (  # noqa: E402, F401  (registers routes)
+    document_views,
+    export_views,
+    meta_views,
+    webhook_views,
+)

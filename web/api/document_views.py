@@ -36,6 +36,8 @@ def document_json(document: Document) -> dict[str, Any]:
         "progress": document.progress or None,
         "created_at": document.created_at.isoformat(),
         "processed_at": document.processed_at.isoformat() if document.processed_at else None,
+        "approved_at": document.approved_at.isoformat() if document.approved_at else None,
+        "version": document.version,
         "links": {
             "self": url_for("api.get_document", document_id=document.id, _external=True),
             "export": url_for("api.export_document", document_id=document.id, _external=True),

@@ -70,6 +70,11 @@ _SCHEMAS: dict[str, Any] = {
             },
             "created_at": {"type": "string", "format": "date-time"},
             "processed_at": {"type": ["string", "null"], "format": "date-time"},
+            "approved_at": {"type": ["string", "null"], "format": "date-time"},
+            "version": {
+                "type": "integer",
+                "description": "Goes up with every change people make; send it back to review.",
+            },
             "created": {
                 "type": "boolean",
                 "description": "On upload: false when the same file existed already.",

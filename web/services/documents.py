@@ -36,8 +36,5 @@ def reprocess_document(services: Services, document_id: uuid.UUID) -> bool:
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        message = enqueue(session, PROCESS_DOCUMENT, document_id)
-        session.flush()
-        message_id = message.id
-    services.queue.publish([message_id])
+        enqueue(session, PROCESS_DOCUMENT, document_id)
     return True

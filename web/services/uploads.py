@@ -4,7 +4,8 @@ Order matters for safety and cost: the name and the type are checked first, the 
 streamed to the store under a size limit while being hashed, the content is inspected (magic
 bytes, page count, pixels) before anything expensive, and the document row, its
 ``document.received`` event and its outbox message commit in one transaction. Publishing to the
-broker happens after the commit, in the background, and may fail without losing anything.
+broker happens after the request (see :func:`web.queue.init_app`), in the background, and may
+fail without losing anything.
 """
 
 from __future__ import annotations
@@ -122,16 +123,13 @@ def _store(services: Services, document: Document) -> UploadOutcome:
             session.add(document)
             session.flush()
             record_event(session, "document.received", document_summary(document), document.id)
-            message = enqueue(session, PROCESS_DOCUMENT, document.id)
-            session.flush()
-            message_id = message.id
+            enqueue(session, PROCESS_DOCUMENT, document.id)
     except IntegrityError:
         # The same bytes were uploaded concurrently: answer with the winner.
         existing = _existing(services, document.sha256)
         if existing is None:
             raise
         return existing
-    services.queue.publish([message_id])
     return UploadOutcome(document.id, created=True, status=DocumentStatus.QUEUED.value)
 
 

@@ -9,10 +9,11 @@ required field sends the document to review.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from core.doctypes import DocumentTypeSpec, FieldSpec
-from core.domain import MISSING, ExtractionResult, FieldValue, LineItem, RuleResult
+from core.domain import MISSING, ExtractionResult, FieldValue, RuleResult
 from core.normalise import normalise
 from core.validation import validate
 from worker.engines.base import Engine, EngineOutput, EngineRequest
@@ -42,9 +43,9 @@ def judge(result: ExtractionResult, spec: DocumentTypeSpec) -> ExtractionResult:
 
 
 def _normalised(
-    fields: dict[str, FieldValue] | LineItem, specs: dict[str, FieldSpec] | object
+    fields: Mapping[str, FieldValue], index: Mapping[str, FieldSpec]
 ) -> tuple[dict[str, FieldValue], list[RuleResult]]:
-    index: dict[str, FieldSpec] = specs if isinstance(specs, dict) else {}
+    """Values in their canonical form; unknown keys dropped, unreadable values nulled."""
     out: dict[str, FieldValue] = {}
     problems: list[RuleResult] = []
     for name, found in fields.items():

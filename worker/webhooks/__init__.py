@@ -1,0 +1,1 @@
+"""Webhook deliveries: the sender (one pinned HTTP request) and the delivery use case."""
