@@ -205,12 +205,12 @@ def _check_zip_headers(infos: list[zipfile.ZipInfo], budget: _Budget) -> None:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ArchiveRefused(f"{info.filename}: use plain zip (stored or deflated)")
     announced = sum(info.file_size for info in infos)
+    budget.check_ratio(announced)
     if announced > budget.limits.max_bytes:
         raise ArchiveRefused(
             f"the archive unpacks to {announced // MiB} MiB, more than "
             f"{budget.limits.max_bytes // MiB} MiB"
         )
-    budget.check_ratio(announced)
 
 
 # --- tar.gz ------------------------------------------------------------------------------------

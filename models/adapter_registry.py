@@ -163,7 +163,7 @@ def activate(
     adapter.status = AdapterStatus.ACTIVE.value
     adapter.activated_at = utcnow()
     adapter.activated_by_id = actor_id
-    doc_type.active_adapter = adapter
+    _point_at(session, doc_type, adapter)
     _changed(session, doc_type, adapter, previous, actor_id=actor_id, reason=reason)
     return previous
 
@@ -176,7 +176,7 @@ def deactivate(
     if previous is None:
         raise RegistryError(f"{doc_type.name} has no active adapter")
     previous.status = AdapterStatus.RETIRED.value
-    doc_type.active_adapter = None
+    _point_at(session, doc_type, None)
     _changed(session, doc_type, None, previous, actor_id=actor_id, reason=reason)
     return previous
 
@@ -196,6 +196,15 @@ def rollback(
         return None
     activate(session, doc_type, target, actor_id, reason="rollback")
     return target
+
+
+def _point_at(session: Session, doc_type: DocumentType, adapter: Adapter | None) -> None:
+    # The key, not the relationship: the type and its adapters point at each other, which one
+    # flush cannot order; the relationship is reloaded on next use.
+    session.flush()
+    doc_type.active_adapter_id = adapter.id if adapter is not None else None
+    session.flush()
+    session.expire(doc_type, ["active_adapter"])
 
 
 def previous_active(session: Session, doc_type: DocumentType) -> Adapter | None:

@@ -239,3 +239,11 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from worker.engines.paligemma.tiny import build_tiny_checkpoint  # noqa: PLC0415 - torch
 
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-paligemma"), image_size=448)
+
+
+@pytest.fixture(scope="session")
+def tiny_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
+    """A stamped random LoRA adapter (peft folder, safetensors) for ``tiny_model``."""
+    from worker.engines.paligemma.tiny import build_tiny_adapter  # noqa: PLC0415 - torch
+
+    return build_tiny_adapter(tiny_model, tmp_path_factory.mktemp("tiny-adapter") / "adapter")

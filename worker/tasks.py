@@ -75,6 +75,6 @@ def train_adapter(job_id: str) -> str:
     # Imported here: training brings torch, which CPU and webhook workers never need.
     from worker.training.job import run_training_job  # noqa: PLC0415
 
-    outcome = run_training_job(get_context(), int(job_id))
+    outcome = run_and_publish(lambda ctx: run_training_job(ctx, int(job_id)))
     log.info("training job %s: %s", job_id, outcome)
     return outcome

@@ -1,7 +1,7 @@
 """Use cases of retraining for admins: start a job for a type, cancel it, read jobs.
 
-A job row and its outbox message commit together (the training worker picks the message up;
-the sweeper resends it if the broker lost it). At most one job per type is queued or running:
+A job row and its outbox message commit together (published when the request ends; the
+sweeper resends it if the broker lost it). At most one job per type is queued or running:
 a partial unique index says so in the database, and :func:`start_training` says it in words.
 """
 
@@ -59,7 +59,7 @@ def start_training(
             )
             session.add(job)
             session.flush()
-            message = enqueue(session, TRAIN_ADAPTER, job.id)
+            enqueue(session, TRAIN_ADAPTER, job.id)
             record_audit(
                 session,
                 actor_id,
@@ -68,14 +68,12 @@ def start_training(
                 document_type=type_name,
                 params=params.to_json(),
             )
-            session.flush()
-            job_id, message_id = job.id, message.id
+            job_id = job.id
     except IntegrityError:
         # Another admin started one between our check and our insert.
         with services.database.session() as session:
             _refuse_if_live(session, get_type(session, type_name))
         raise
-    services.queue.publish([message_id])
     return job_id
 
 
