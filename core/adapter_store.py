@@ -12,6 +12,8 @@ shapes) published by hosts that have the weights, for hosts that check adapters 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import shutil
 import uuid
@@ -19,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 STAGING = ".staging"
 BASES = ".bases"
@@ -69,6 +72,14 @@ class AdapterStore:
         that check adapters without the weights (the web server); see ``BaseModelInfo``."""
         digest = hashlib.sha256(model.encode()).hexdigest()[:16]
         return self.root / BASES / f"{digest}.json"
+
+    def publish_base(self, model: str, description: dict[str, Any]) -> None:
+        """Write a base's description (``BaseModelInfo.to_json()``) where others read it."""
+        target = self.base_description(model)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(description), encoding="utf-8")
+        temporary.replace(target)
 
     def discard(self, relative: str) -> None:
         """Remove an installed version whose row was never written."""

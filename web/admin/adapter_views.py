@@ -42,10 +42,10 @@ def upload() -> Response:
         flash("Choose an archive (.zip or .tar.gz) of a peft adapter folder.", "error")
         return redirect(url_for("admin.adapters"))
     upload = AdapterUpload(
-        type_name, file.stream, current_user.id, activate=forms.checked(request.form, "activate")
+        type_name, current_user.id, activate=forms.checked(request.form, "activate")
     )
     try:
-        adapter_id = upload_adapter(services(), upload)
+        adapter_id = upload_adapter(services(), file.stream, upload)
     except AdminRefused as refused:
         flash(str(refused), "error")
         return redirect(url_for("admin.adapters", type=type_name or None))

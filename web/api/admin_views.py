@@ -113,9 +113,8 @@ def admin_upload_adapter() -> tuple[Response, int]:
     if file is None or not type_name:
         abort(400, "Send the archive in a part named 'file' and the document type in 'type'.")
     activate = (request.form.get("activate") or "").lower() in {"1", "true", "yes", "on"}
-    adapter_id = upload_adapter(
-        services(), AdapterUpload(type_name, file.stream, g.api_user.id, activate=activate)
-    )
+    upload = AdapterUpload(type_name, g.api_user.id, activate=activate)
+    adapter_id = upload_adapter(services(), file.stream, upload)
     adapter = db().get_one(Adapter, adapter_id)
     return jsonify(adapter_json(adapter)), 201
 

@@ -52,8 +52,9 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class AdapterUpload:
+    """Who registers a new version of which type, and whether it becomes active at once."""
+
     type_name: str
-    stream: IO[bytes]
     actor_id: int | None
     activate: bool = False
 
@@ -124,7 +125,7 @@ def _published_base(settings: Settings, name: str) -> BaseModelInfo:
 # --- upload --------------------------------------------------------------------------------------
 
 
-def upload_adapter(services: Services, upload: AdapterUpload) -> int:
+def upload_adapter(services: Services, stream: IO[bytes], upload: AdapterUpload) -> int:
     """Check and register an archive of a peft LoRA folder; returns the new adapter's id."""
     settings = services.settings
     with services.database.session() as session:
@@ -132,7 +133,7 @@ def upload_adapter(services: Services, upload: AdapterUpload) -> int:
     store = store_of(settings)
     with store.staging("upload") as staging:
         archive = staging / "archive"
-        _save(upload.stream, archive, settings.adapter_upload_max_bytes)
+        _save(stream, archive, settings.adapter_upload_max_bytes)
         files = staging / "files"
         files.mkdir()
         try:

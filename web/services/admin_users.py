@@ -52,7 +52,7 @@ def update_user(
 ) -> None:
     with services.database.session() as session:
         user = _user(session, user_id)
-        demoted = user.is_admin and (role != Role.ADMIN or not active)
+        demoted = user.is_admin and user.is_active and (role != Role.ADMIN or not active)
         if demoted and _active_admins(session) <= 1:
             raise AdminRefused("This is the last active admin: make someone else admin first.", 409)
         changes: dict[str, list[object]] = {}

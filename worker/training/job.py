@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import os
 import shutil
@@ -43,7 +42,7 @@ from worker.context import WorkerContext
 from worker.engines.base import EngineError
 from worker.engines.paligemma.adapter_files import AdapterFileError, AdapterInfo, inspect_adapter
 from worker.engines.paligemma.adapter_files import stamp_adapter as stamp
-from worker.engines.paligemma.base_model import BaseModelInfo, describe_base
+from worker.engines.paligemma.base_model import describe_base
 from worker.engines.paligemma.checkpoint import CheckpointError, inspect_checkpoint
 from worker.engines.paligemma.checkpoint import resolve_model_dir as model_dir
 from worker.engines.paligemma.engine import EngineConfig, PaliGemmaEngine
@@ -118,7 +117,7 @@ def _run(ctx: WorkerContext, claim: JobClaim, monitor: JobMonitor, workdir: Path
     monitor.phase("loading the base model")
     loaded = load_model(claim.base, device=ctx.settings.paligemma_device)
     base = describe_base(loaded.checkpoint.path, claim.base)
-    publish_base(AdapterStore(ctx.settings.adapter_dir), claim.base, base)
+    AdapterStore(ctx.settings.adapter_dir).publish_base(claim.base, base.to_json())
     monitor.phase("training")
     result = train(
         loaded,
@@ -235,15 +234,6 @@ def prepare_dataset(
         f"{stats['eval_documents']} held out for evaluation ({stats['eval_source']})"
     )
     return dataset
-
-
-def publish_base(store: AdapterStore, name: str, base: BaseModelInfo) -> None:
-    """Describe the base for hosts that check adapter uploads without its weights."""
-    target = store.base_description(name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(base.to_json()), encoding="utf-8")
-    temporary.replace(target)
 
 
 def _free_memory() -> None:

@@ -134,9 +134,10 @@ def test_rolling_back_the_only_version_leaves_no_adapter_and_again_undoes_it(
     back = client.post("/api/v1/admin/document-types/invoice/rollback", headers=api)
     assert back.json == {"document_type": "invoice", "active_adapter": None}
     with database.session() as session:
-        invoice = session.scalar(select(DocumentType).where(DocumentType.name == "invoice"))
+        invoice = session.scalars(select(DocumentType).where(DocumentType.name == "invoice")).one()
         assert invoice.active_adapter_id is None
         event = session.scalars(select(Event).order_by(Event.created_at.desc())).first()
+        assert event is not None
         assert event.payload == {
             "document_type": "invoice",
             "adapter": None,

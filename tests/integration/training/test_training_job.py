@@ -21,7 +21,7 @@ def queue_job(database: Database, params: TrainingParams, type_name: str = "rece
     from models import DocumentType  # noqa: PLC0415
 
     with database.session() as session:
-        doc_type = session.scalar(select(DocumentType).where(DocumentType.name == type_name))
+        doc_type = session.scalars(select(DocumentType).where(DocumentType.name == type_name)).one()
         job = TrainingJob(document_type_id=doc_type.id, params=params.to_json())
         session.add(job)
         session.flush()
@@ -36,7 +36,7 @@ def test_a_job_trains_registers_a_candidate(
     assert outcome == "trained receipt@v1", outcome
     with database.session() as session:
         job = session.get_one(TrainingJob, job_id)
-        adapter = session.scalar(select(Adapter))
+        adapter = session.scalars(select(Adapter)).one()
         assert job.status == JobStatus.SUCCEEDED.value and job.adapter_id == adapter.id
         assert adapter.status == "candidate" and adapter.source == "training"
         assert adapter.path == "receipt/v1" and adapter.train_examples == 3
