@@ -150,7 +150,7 @@ def test_staff_get_403_on_every_admin_page_and_api_route(
         staff = session.query(User).filter_by(email=STAFF_EMAIL).one()
         _, token = create_token(session, staff, "browser", ["documents:read", "review"])
     for method, url in admin_routes(app, "/api/v1/admin"):
-        response = page.request.fetch(
+        answer = page.request.fetch(
             live_server + url, method=method, headers={"Authorization": f"Bearer {token}"}
         )
-        assert response.status == 403, (method, url)
+        assert answer.status == 403, (method, url)

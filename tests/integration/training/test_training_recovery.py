@@ -68,7 +68,7 @@ def test_a_killed_worker_s_job_resumes_from_its_checkpoint(
     workdir = settings.training_dir / f"job-{job_id}"
     try:
         wait_for(lambda: (job_row(database, job_id).progress.get("step") or 0) >= 5, what="steps")
-        wait_for(lambda: (workdir / CHECKPOINT / "meta.json").exists(), what="a checkpoint")
+        wait_for((workdir / CHECKPOINT / "meta.json").exists, what="a checkpoint")
     finally:
         os.killpg(child.pid, signal.SIGKILL)  # as an OOM kill or a lost machine would
         child.wait(timeout=10)
