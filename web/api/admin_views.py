@@ -1,7 +1,7 @@
 """The admin API under /api/v1/admin: the adapter registry and retraining jobs, for automation.
 
 Every route needs a token with the ``admin`` scope held by an admin (``token_required``);
-the use cases are the admin panel's (:mod:`web.services.admin_adapters`,
+they are described in :mod:`web.api.admin_openapi`; the use cases are the admin panel's (:mod:`web.services.admin_adapters`,
 :mod:`web.services.admin_training`), so both say no for the same reasons, in the same words.
 """
 
@@ -15,7 +15,6 @@ from werkzeug.wrappers import Response
 
 from models import Adapter, TrainingJob, User
 from models.adapter_registry import adapter_summary
-from web.api import admin_openapi  # noqa: F401  (describes these routes)
 from web.api import api
 from web.errors import error_response
 from web.extensions import db, services
