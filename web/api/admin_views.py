@@ -1,8 +1,9 @@
 """The admin API under /api/v1/admin: the adapter registry and retraining jobs, for automation.
 
-Every route needs a token with the ``admin`` scope held by an admin (``token_required``);
-they are described in :mod:`web.api.admin_openapi`; the use cases are the admin panel's (:mod:`web.services.admin_adapters`,
-:mod:`web.services.admin_training`), so both say no for the same reasons, in the same words.
+Every route needs a token with the ``admin`` scope held by an admin (``token_required``), and
+is described in :mod:`web.api.admin_openapi`. The use cases are the admin panel's
+(:mod:`web.services.admin_adapters`, :mod:`web.services.admin_training`), so both say no for
+the same reasons, in the same words.
 """
 
 from __future__ import annotations
