@@ -290,3 +290,25 @@ def test_without_a_configured_base_uploads_are_refused(
     response = upload(client, api, zip_folder(tiny_adapter))
     assert response.status_code == 409
     assert "FORMLENS_PALIGEMMA_MODEL" in response.json["error"]["message"]
+
+
+def test_a_web_host_without_the_weights_checks_against_the_published_base(
+    tmp_path: Path,
+    database: Database,
+    redis_url: str,
+    tiny_model: Path,
+    tiny_adapter: Path,
+    admin: int,
+) -> None:
+    from core.adapter_store import AdapterStore  # noqa: PLC0415
+    from worker.engines.paligemma.base_model import describe_base  # noqa: PLC0415
+
+    elsewhere = "/models/paligemma-on-the-gpu-host"
+    settings = make_settings(tmp_path / "data", database.url, redis_url, paligemma_model=elsewhere)
+    client = create_test_app(settings).test_client()
+    api = {"Authorization": f"Bearer {token_for(database, admin, 'admin')}"}
+    unknown = upload(client, api, zip_folder(tiny_adapter))
+    assert unknown.status_code == 409 and "describe-base" in unknown.json["error"]["message"]
+    described = describe_base(tiny_model, elsewhere).to_json()
+    AdapterStore(settings.adapter_dir).publish_base(elsewhere, described)  # as a worker does
+    assert upload(client, api, zip_folder(tiny_adapter)).status_code == 201

@@ -78,6 +78,9 @@ def test_adapters_upload_list_activate_and_roll_back(
         first = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).first()
         assert first is not None and first.actor_id is not None  # --by names the person
     database.engine.dispose()
+    described = formlens(cli_settings, "adapters", "describe-base")
+    assert described.returncode == 0 and "pgfp1:" in described.stdout, described.stderr
+    assert list((cli_settings.adapter_dir / ".bases").glob("*.json"))
 
 
 def test_train_queues_a_job_and_checks_parameters(cli_settings: Settings) -> None:
