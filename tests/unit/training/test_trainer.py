@@ -150,3 +150,31 @@ def test_a_checkpoint_of_other_parameters_is_not_resumed(tiny_model, data, tmp_p
     )
     assert result.resumed_at == 0 and len(hooks.reports) == 6
     assert any("starting over" in line for line in hooks.lines)
+
+
+def test_a_step_at_the_default_896_px(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests train at 448 px for speed; the documents default, 896 px, takes the same path."""
+    from worker.engines.paligemma.adapter_files import inspect_adapter  # noqa: PLC0415
+    from worker.engines.paligemma.base_model import describe_base  # noqa: PLC0415
+    from worker.engines.paligemma.tiny import build_tiny_checkpoint  # noqa: PLC0415
+
+    model = build_tiny_checkpoint(tmp_path_factory.mktemp("tiny896"), image_size=896)
+    folder = tmp_path_factory.mktemp("job896")
+    documents = synthetic_documents("receipt", 1, 5, folder / "synthetic")
+    plan = DatasetPlan(tuple(documents), (), reviewed=0, synthetic=1)
+    dataset = build_dataset(
+        plan, RECEIPT, "extract receipt", size=896, workdir=folder, max_examples=1
+    )
+    assert Image.open(folder / dataset.train[0].image).size == (896, 896)
+    params = replace(PARAMS, epochs=1)
+    result = train(
+        load_model(str(model), device="cpu"),
+        dataset,
+        params,
+        folder,
+        Hooks(),
+        checkpoint_every_s=3600,
+    )
+    assert result.steps == 1
+    info = inspect_adapter(result.adapter_dir, describe_base(model))
+    assert info.rank == 4 and not info.touches_vision
