@@ -67,6 +67,17 @@ class Settings(BaseSettings):
     paligemma_batch_wait_ms: float = 20.0
     adapter_cache_size: int = 4
 
+    # Adapter uploads (admin): the archive's size, and what it may unpack to. An adapter
+    # compresses poorly (float weights), so a high ratio means an archive bomb.
+    adapter_upload_max_bytes: int = 1024 * MiB
+    adapter_unpacked_max_bytes: int = 2048 * MiB
+    adapter_archive_max_entries: int = 32
+    adapter_archive_max_ratio: float = 50.0
+
+    # Retraining jobs (training queue)
+    training_max_attempts: int = 3
+    training_checkpoint_every_s: float = 300.0
+
     # Webhooks and pushes
     webhook_timeout_s: float = 15.0
     webhook_allow_private: bool = False

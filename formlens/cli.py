@@ -7,7 +7,7 @@ import logging
 import click
 
 from core.settings import load_settings
-from formlens.commands import db, dev, extract, run, serve, users
+from formlens.commands import adapters, db, dev, extract, run, serve, train, users
 from formlens.commands import eval as eval_command
 
 
@@ -24,6 +24,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 
 
 COMMANDS = (
+    adapters.adapters,
     db.db,
     dev.dev,
     eval_command.evaluate,
@@ -32,6 +33,7 @@ COMMANDS = (
     serve.serve,
     serve.worker,
     serve.beat,
+    train.train,
     users.users,
 )
 for command in COMMANDS:

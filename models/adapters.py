@@ -114,5 +114,9 @@ class TrainingJob(Timestamped, Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
+    # Claims so far: a job that keeps killing its worker is failed after a bounded number.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The worker (host and process) that runs or last ran the job.
+    worker: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
     document_type: Mapped[DocumentType] = relationship()

@@ -230,3 +230,20 @@ def worker(
     process.start()
     yield process
     process.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random PaliGemma checkpoint for the admin and training tests: the real layout, at
+    448 px (1024 image tokens, far cheaper on a CPU than the 896 px default)."""
+    from worker.engines.paligemma.tiny import build_tiny_checkpoint  # noqa: PLC0415 - torch
+
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-paligemma"), image_size=448)
+
+
+@pytest.fixture(scope="session")
+def tiny_adapter(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path) -> Path:
+    """A stamped random LoRA adapter (peft folder, safetensors) for ``tiny_model``."""
+    from worker.engines.paligemma.tiny import build_tiny_adapter  # noqa: PLC0415 - torch
+
+    return build_tiny_adapter(tiny_model, tmp_path_factory.mktemp("tiny-adapter") / "adapter")

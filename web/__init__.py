@@ -14,6 +14,7 @@ from core.storage import BlobStore
 from models import Database
 from web import errors, extensions, navigation, security
 from web import queue as queue_module
+from web.admin import admin
 from web.api import api
 from web.exports import exports
 from web.integrations import integrations
@@ -52,5 +53,6 @@ def create_app(settings: Settings, *, testing: bool = False) -> Flask:
     app.register_blueprint(review)
     app.register_blueprint(exports)
     app.register_blueprint(integrations)
+    app.register_blueprint(admin)
     app.register_blueprint(api, url_prefix="/api/v1")
     return app

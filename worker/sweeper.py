@@ -1,8 +1,9 @@
 """The periodic sweep that makes the queue lossless.
 
 Run by Celery beat every ``sweep_interval_s``. It hands documents whose worker died (stale
-heartbeat) to the next worker, fails those that exhausted their attempts, queues the webhook
-retries that came due, and publishes the outbox messages that the broker never got or lost.
+heartbeat) to the next worker, fails those that exhausted their attempts, does the same for
+training jobs (:mod:`worker.training.recovery`), queues the webhook retries that came due, and
+publishes the outbox messages that the broker never got or lost.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from models import Database, Document, OutboxMessage, utcnow
 from models.outbox import PROCESS_DOCUMENT, enqueue
 from worker.outbox import Publisher, publish, publish_due
 from worker.recording import record_failure
+from worker.training.recovery import requeue_stale_jobs
 from worker.webhooks.delivery import release_due_retries
 
 log = logging.getLogger(__name__)
@@ -33,10 +35,13 @@ class SweepReport:
     failed: int
     published: int
     retried: int = 0
+    jobs_requeued: int = 0
+    jobs_failed: int = 0
 
 
 def sweep(database: Database, publisher: Publisher, settings: Settings) -> SweepReport:
     requeued, failed = requeue_stale(database, settings)
+    jobs_requeued, jobs_failed = requeue_stale_jobs(database, settings)
     retried = publish(database, publisher, release_due_retries(database))
     published = publish_due(
         database,
@@ -44,8 +49,8 @@ def sweep(database: Database, publisher: Publisher, settings: Settings) -> Sweep
         grace_s=PUBLISH_GRACE_S,
         redispatch_after_s=float(settings.visibility_timeout_s),
     )
-    report = SweepReport(requeued, failed, published, retried)
-    if requeued or failed or published or retried:
+    report = SweepReport(requeued, failed, published, retried, jobs_requeued, jobs_failed)
+    if requeued or failed or published or retried or jobs_requeued or jobs_failed:
         log.info("sweep: %s", report)
     return report
 

@@ -68,3 +68,13 @@ def deliver_webhook(delivery_id: str) -> str:
 def sweep() -> dict[str, Any]:
     ctx = get_context()
     return asdict(sweep_once(ctx.database, celery_publisher(), ctx.settings))
+
+
+@shared_task(name="worker.tasks.train_adapter")
+def train_adapter(job_id: str) -> str:
+    # Imported here: training brings torch, which CPU and webhook workers never need.
+    from worker.training.job import run_training_job  # noqa: PLC0415
+
+    outcome = run_and_publish(lambda ctx: run_training_job(ctx, int(job_id)))
+    log.info("training job %s: %s", job_id, outcome)
+    return outcome

@@ -8,6 +8,8 @@ api = Blueprint("api", __name__)
 csrf.exempt(api)
 
 from web.api import (  # noqa: E402, F401  (registers routes)
+    admin_openapi,
+    admin_views,
     document_views,
     export_views,
     meta_views,
