@@ -40,12 +40,11 @@ def create_app(settings: Settings, *, testing: bool = False) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
     )
     database = Database(settings.effective_database_url)
-    queue = Queue(settings, database)
     app.extensions["formlens"] = extensions.Services(
-        settings=settings, database=database, blobs=BlobStore(settings.blob_dir), queue=queue
+        settings=settings, database=database, blobs=BlobStore(settings.blob_dir)
     )
     extensions.init_app(app)
-    queue_module.init_app(app, queue)
+    queue_module.init_app(app, Queue(settings, database))
     security.init_app(app)
     errors.init_app(app)
     navigation.init_app(app)

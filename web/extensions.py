@@ -1,6 +1,6 @@
 """Flask extensions and the per-app services, bound with ``init_app`` (no globals with state).
 
-Views reach the database, blob store and queue through :func:`services`, and the request's
+Views reach the settings, database and blob store through :func:`services`, and the request's
 database session through :func:`db`; the session is closed when the request ends.
 """
 
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from core.settings import Settings
 from core.storage import BlobStore
 from models import Database
-from web.queue import Queue
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -30,7 +29,6 @@ class Services:
     settings: Settings
     database: Database
     blobs: BlobStore
-    queue: Queue
 
 
 def services() -> Services:

@@ -25,12 +25,7 @@ T = TypeVar("T")
 def admin_services(settings: Settings) -> Iterator[Services]:
     database = Database(settings.effective_database_url)
     try:
-        yield Services(
-            settings=settings,
-            database=database,
-            blobs=BlobStore(settings.blob_dir),
-            queue=Queue(settings, database),
-        )
+        yield Services(settings=settings, database=database, blobs=BlobStore(settings.blob_dir))
     finally:
         database.dispose()
 
@@ -43,7 +38,7 @@ def run_use_case(services: Services, work: Callable[[], T]) -> T:
         except AdminRefused as refused:
             raise click.ClickException(str(refused)) from None
     # If the broker is down the messages stay in the outbox; the sweeper sends them later.
-    services.queue.publish_now(recorded_ids(messages))
+    Queue(services.settings, services.database).publish_now(recorded_ids(messages))
     return result
 
 
