@@ -128,12 +128,15 @@ MONTHS: Mapping[str, int] = {
     "avr": 4, "avril": 4, "juin": 6, "juil": 7, "juillet": 7, "août": 8, "aout": 8,
     "septembre": 9, "octobre": 10, "novembre": 11, "déc": 12, "décembre": 12, "decembre": 12,
     # Dutch
-    "januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
+    "januari": 1, "februari": 2, "maart": 3, "mrt": 3, "mei": 5, "augustus": 8,
 }  # fmt: skip
 
 _MONTH_WORD = r"[A-Za-zÀ-ÿ]{3,10}\.?"
+# The year ends the date, unless a clock time follows it with no space between: OCR engines that
+# read whole lines drop the space, and receipts print "17/09/2019 7:45" as "17/09/20197:45".
 _NUMERIC_DATE = re.compile(
-    r"(?<![\w./-])(\d{4}|\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?(\d{4}|\d{2})(?![\w/-]|[.,]\d)"
+    r"(?<![\w./-])(\d{4}|\d{1,2})\s?([./\-])\s?(\d{1,2})\s?\2\s?((?:19|20)\d{2}(?!:\d)|\d{2})"
+    r"(?:(?![\w/-]|[.,]\d)|(?=\d{1,2}:\d{2}))"
 )
 _DAY_MONTH_YEAR = re.compile(
     rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s\-]*({_MONTH_WORD})[\s\-,]*(\d{{4}}|\d{{2}})(?!\d)"

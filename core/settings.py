@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     ocr_engine: str = "tesseract"
     ocr_languages: str = "eng+deu+fra+nld"
     ocr_dpi: int = 300
+    # Read a scan again (Tesseract as one block for receipts, RapidOCR) where Tesseract left a
+    # required field missing (the "auto" engine only).
+    ocr_second_look: bool = True
     review_threshold: float = 0.6
 
     # PaliGemma (GPU workers)

@@ -123,8 +123,39 @@ def _amounts_for_label(
         span, (value, _, _) = spans[-1]
         yield Candidate(value, span, line.page, weight, line.number, match.group())
         return
+    lost = _lost_point(line, index, match.end())
+    if lost is not None:
+        span, value = lost
+        score = weight * LOST_POINT_WEIGHT
+        yield Candidate(value, span, line.page, score, line.number, match.group())
+        return
     if len(line.cells) >= 3 and not cell.text.rstrip().endswith(":"):  # a table's header row
         yield from _column_below(document, line, cell, weight=weight, locale=locale)
+
+
+# Thermal printers print the decimal point as one faint dot, and OCR often drops it: "Total
+# RM 12 35", "Tendered 20 00". Right of a money label, and only where no amount reads otherwise,
+# two digits set apart at the end of the value are its cents: the whole next cell, or the end
+# of the label's own cell when nothing follows it.
+_CENTS = r"(?<![\d.,])(\d{1,6}) (\d{2})(?:\s?[A-Za-z]{1,2})?\W{0,2}$"
+_LOST_POINT_CELL = re.compile(r"^\W{0,2}(?:[A-Za-z]{1,3}\s?)?" + _CENTS)
+_LOST_POINT_END = re.compile(r"\s" + _CENTS)
+LOST_POINT_WEIGHT = 0.9
+
+
+def _lost_point(line: Line, index: int, start: int) -> tuple[Span, str] | None:
+    """The amount of a money label's value whose decimal point OCR lost, if that is all it is."""
+    if index + 1 < len(line.cells):
+        cell, offset = line.cells[index + 1], 0
+        match = _LOST_POINT_CELL.match(cell.text.strip())
+        offset = len(cell.text) - len(cell.text.lstrip())
+    else:
+        cell, offset = line.cells[index], start
+        match = _LOST_POINT_END.search(cell.text[start:])
+    if match is None:
+        return None
+    words = cell.sub(offset + match.start(1), offset + match.end(2))
+    return words, f"{int(match.group(1))}.{match.group(2)}"
 
 
 def _column_below(
@@ -155,7 +186,11 @@ def find_totals(document: Document, locale: Locale, has_net: bool = True) -> Tot
     labels = lexicon.TOTAL if has_net else (*lexicon.TOTAL, *_NET_TOTAL)
     totals = amount_candidates(document, labels, lexicon.NOT_TOTAL, locale)
     totals = _tendered_minus_change(document, totals, locale)
-    nets = amount_candidates(document, lexicon.NET, lexicon.NOT_NET, locale) if has_net else []
+    # A type without a net amount (a receipt) still prints one ("Total excl. GST"): it checks
+    # the total (net + tax), though it is not reported. "Net total" is its total, not a net.
+    nets = amount_candidates(document, lexicon.NET, lexicon.NOT_NET, locale)
+    if not has_net:
+        nets = [n for n in nets if not _NET_TOTAL[0][0].search(n.label)]
     taxes = amount_candidates(document, lexicon.TAX, lexicon.NOT_TAX, locale)
     taxes = [*taxes, *_tax_sums(taxes)]
     triple = _consistent(totals, nets, taxes)
@@ -205,18 +240,23 @@ def _best_total(totals: Sequence[Candidate]) -> Candidate | None:
     return max(totals, key=lambda c: (round(c.score, 1), c.line), default=None)
 
 
-def _payment(document: Document, pattern: re.Pattern[str], locale: Locale) -> Candidate | None:
+def _payments(document: Document, pattern: re.Pattern[str], locale: Locale) -> list[Candidate]:
     labels = ((pattern, 1.0),)
-    found = amount_candidates(document, labels, re.compile("$^"), locale)
-    return found[0] if found else None
+    return amount_candidates(document, labels, re.compile("$^"), locale)
 
 
 def _tendered_minus_change(
     document: Document, totals: list[Candidate], locale: Locale
 ) -> list[Candidate]:
-    """On a receipt, cash handed over minus change given is the total: it confirms one."""
-    cash = _payment(document, lexicon.TENDERED, locale)
-    change = _payment(document, lexicon.CHANGE, locale)
+    """On a receipt, cash handed over minus change given is the total: it confirms one.
+
+    A receipt may print the cash payment at the total ("Cash 13.45") and then what was handed
+    over ("Tendered 20.00"): the change comes from the larger of the two.
+    """
+    handed = _payments(document, lexicon.TENDERED, locale)
+    cash = max(handed, key=_number, default=None)
+    changes = _payments(document, lexicon.CHANGE, locale)
+    change = changes[0] if changes else None
     if cash is None or change is None or not _number(cash) > _number(change) > 0:
         return totals
     paid = _number(cash) - _number(change)

@@ -79,9 +79,13 @@ def infer_locale(text: str) -> Locale:
 # ---------------------------------------------------------------------------------------------
 # Readers
 
+# Thousands are grouped by a dot, a comma or an apostrophe, or (French, Belgian, Nordic style)
+# by a space: "14 550,29". A space-grouped number must end in cents, so that "2 550,00" is
+# read as one amount only where nothing else can be meant.
 _AMOUNT = re.compile(
     r"(?<![\w.,/:-])[-−(]?\s?(?:[$€£¥₹]|RM|EUR|USD|GBP|CHF|INR|Rs\.?)?\s?[-−]?"
-    r"(?:\d{1,3}(?:[.,'’]\d{3})+|\d+)(?:[.,]\s?\d{1,4})\)?-?(?![\w.,/]*\d)",
+    r"(?:\d{1,3}(?:[.,'’]\d{3})+|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=[.,]\d{2}(?![\d.,]))|\d+)"
+    r"(?:[.,]\s?\d{1,4})\)?-?(?![\w.,/]*\d)",
 )
 _OCR_SPLIT_DECIMAL = re.compile(r"(\d)([.,]) (\d{2})\b")
 

@@ -31,8 +31,10 @@ _CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
                 r"\breceipt\b|kassenbon|quittung|\breçu\b|kassabon|\bkassa\b|ticket\s*de\s*caisse",
                 3.0,
             ),
-            (r"\bcash\b|\bchange\b|tendered|\bbargeld\b|rückgeld|\bespèces\b|wisselgeld", 2.0),
+            (r"\bcash\b|\bchange\b|tendered|\bbargeld\b|rückgeld|\besp[eè]ces\b|wisselgeld", 2.0),
+            (r"monnaie\s*rendue|\brendu\b|\bgegeben\b|\bontvangen\b|\bwechselgeld\b", 2.0),
             (r"thank\s*you|come\s*again|vielen\s*dank|merci|bedankt|cashier|kassierer", 1.5),
+            (r"\bticket\b|\bcaisse\b|\bcaissier|\bkasse\b|\bbon\s*(?:n[r°o]|nummer)|\bbonnr", 1.5),
             (r"\bcash\s*bill|\bsdn\b|\bgst\b|rounding|\bpos\b|\btable\b|\bqty\b|\bvisa\b", 1.0),
         )
     ),

@@ -23,6 +23,7 @@ _NO = r"(?:number|numbre|num\b|no\b\.?|nr\b\.?|n[°ºo]\.?|#|nummer|numéro|id\b
 INVOICE_NUMBER = _labels(
     (rf"\b(?:invoice|inv\.?|bill)\s*{_NO}", 1.0),
     (rf"\b(?:handels|schluss)?rechnungs?\s*-?\s*{_NO}", 1.0),
+    (r"\b(?:re|rg)\.?\s*-\s*nr\b\.?|\bre\.\s*nr\b\.?", 0.9),  # "Re.-Nr.", "Rg.-Nr.", "RE-Nr"
     (rf"\bfact(?:ure|uur)\s*{_NO}", 1.0),
     (r"\bfactuurnummer|\bfacture\s*n|\bn[°º]\s*(?:de\s*)?facture|numéro\s*de\s*facture", 1.0),
     (r"\b(?:beleg|dokument|document|receipt|slip|tax\s*invoice)\s*-?\s*" + _NO, 0.75),
@@ -54,9 +55,16 @@ NOT_ISSUE_DATE = re.compile(
     re.IGNORECASE,
 )
 
+# Receipts abbreviate "amount" and print the currency inside the label: "Total Amt Due",
+# "Total RM incl. SST", "Total EUR inkl. MwSt".
+_AMT = r"(?:am(?:oun)?t\.?|rm|rs\.?|eur|usd|gbp|chf|inr|myr|sgd|[$€£¥₹])"
 TOTAL = _labels(
-    (r"grand\s*total|total\s*(?:amount\s*)?(?:due|payable)|amount\s*(?:due|payable)", 1.0),
-    (r"balance\s*due|total\s*(?:incl|inc\b|inclusive|after\s*rounding)|rounded\s*total", 1.0),
+    (rf"grand\s*total|total\s*(?:{_AMT}\s*)?(?:due|payable)|amount\s*(?:due|payable)", 1.0),
+    (
+        rf"balance\s*due|total\s*(?:{_AMT}\s*)?(?:incl|inkl|inc\b|after\s*rounding)|"
+        r"rounded\s*total",
+        1.0,
+    ),
     (r"\bnett\s*total|total\s*sales\s*(?:\(?\s*)?incl|total\s*payable", 1.0),
     (r"due\s*payable|total\s*to\s*pay|amount\s*to\s*pay|total\s*amount|invoice\s*total", 1.0),
     (r"gesamtbetrag|rechnungsbetrag|endbetrag|bruttobetrag|zahlbetrag|zu\s*zahlen", 1.0),
@@ -178,7 +186,7 @@ REGISTRATION = re.compile(
 LEGAL_FORM = re.compile(
     r"\b(?:gmbh|ag|kg|ohg|ug|mbh|gbr|e\.\s?k|b\.\s?v|bv|n\.\s?v|nv|v\.o\.f|ltd|limited|llc|"
     r"l\.l\.c|inc|corp|corporation|plc|llp|pvt|sdn|bhd|berhad|enterprise|trading|sarl|"
-    r"s\.a\.r\.l|sas|s\.a\.s|eurl|sasu|s\.a|spa|s\.p\.a|srl|s\.r\.l|oy|gmbh\s*&\s*co)\b\.?",
+    r"s\.a\.r\.l|sas|s\.a\.s|eurl|sasu|s\.a|(?-i:SpA)|s\.p\.a|srl|s\.r\.l|oy|gmbh\s*&\s*co)\b\.?",
     re.IGNORECASE,
 )
 

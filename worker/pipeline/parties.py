@@ -36,6 +36,10 @@ _SENDER_SEPARATORS = re.compile(r"\s[●•·|]\s|\s[-–]\s.*\d{4,5}")
 _POSTCODE = re.compile(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
 _TAX_REGISTRATION = re.compile(r"^\(?\s*(?:gst|sst|vat|co\.?)\s*(?:id|reg|no)", re.IGNORECASE)
 _TRAILING_REGISTRATION = re.compile(r"\s*\(?[\w\s.-]*\d{4,}[\w\s.-]*\)?\s*$")
+# A company's registration number in brackets after its name: "Maju Sdn Bhd (Co. No: 123456-A)",
+# or on a line of its own under it: "(001 234567-U)" (OCR often reads the bracket as "{").
+_BRACKETED_REGISTRATION = re.compile(r"(?<=\w)\s*\([^()]*\d{4,}[^()]*\)?\s*$")
+_REGISTRATION_LINE = re.compile(r"^\s*[({\[][^()\[\]{}]*\d{4,}[^()\[\]{}]*[)}\]]?\s*$")
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def _name_like(text: str) -> bool:
 
 
 def clean_name(text: str) -> str:
-    text = text.strip(" :,;-")
+    text = _BRACKETED_REGISTRATION.sub("", text).strip(" :,;-") or text.strip(" :,;-")
     cleaned = _TRAILING_REGISTRATION.sub("", text) if re.search(r"\d{4,}", text) else text
     return cleaned.strip(" :,;-") or text
 
@@ -119,7 +123,7 @@ def _party_from(block: Block, start: int, score: float) -> Party | None:
     """The first name-like cell of ``block`` from ``start`` on, and the address under it."""
     for index in range(start, len(block)):
         entry = block[index]
-        text = entry.cell.text
+        text = _BRACKETED_REGISTRATION.sub("", entry.cell.text) or entry.cell.text
         if _SKIP.search(text) or not _name_like(text):
             continue
         name_span, name_text = _with_previous_line(block, index)
@@ -145,7 +149,11 @@ def _address_after(block: Block, start: int, score: float) -> Candidate | None:
     lines: list[Entry] = []
     for entry in block[start:]:
         text = entry.cell.text
-        registration = lexicon.REGISTRATION.search(text) or _TAX_REGISTRATION.search(text)
+        registration = (
+            lexicon.REGISTRATION.search(text)
+            or _TAX_REGISTRATION.search(text)
+            or _REGISTRATION_LINE.search(text)
+        )
         if not lines and registration:
             continue  # receipts print registration numbers between the name and the address
         if lexicon.ADDRESS_STOP.search(text) or len(lines) >= _MAX_ADDRESS_LINES:

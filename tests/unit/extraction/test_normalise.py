@@ -69,6 +69,7 @@ def test_amount_printed_any_way_reads_back(value, separators):
         ("31 déc. 2024", "2024-12-31"),
         ("19 april 2014", "2014-04-19"),
         ("29 maart 2014", "2014-03-29"),
+        ("31 mrt. 2019", "2019-03-31"),  # Dutch abbreviates maart as mrt
         ("3. März 2023", "2023-03-03"),
         ("August 3 , 2014", "2014-08-03"),
         ("Jan 1, 2022", "2022-01-01"),
@@ -87,7 +88,21 @@ def test_ambiguous_day_and_month_follow_the_order_given():
 
 
 @pytest.mark.parametrize(
-    "raw", ["31.02.2024", "12/13/2024/1", "1999", "Marketing 2020", "HD038-04-06"]
+    ("raw", "expected"),
+    [
+        ("17/09/20197:45:12PM", "2019-09-17"),  # "17/09/2019 7:45:12PM", the space lost
+        ("09/11/1910:05", "2019-11-09"),  # "09/11/19 10:05"
+        ("Date:22/04/202014:30", "2020-04-22"),
+        ("06/02/2021 18:20", "2021-02-06"),
+    ],
+)
+def test_a_date_glued_to_its_clock_time(raw, expected):
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["31.02.2024", "12/13/2024/1", "1999", "Marketing 2020", "HD038-04-06", "31/12/2150"],
 )
 def test_impossible_dates_are_none(raw):
     assert parse_date(raw) is None
