@@ -125,8 +125,10 @@ def database(migrated: Database) -> Database:
 
 
 @pytest.fixture
-def app(settings: Settings, database: Database) -> Flask:
-    return create_test_app(settings)
+def app(settings: Settings, database: Database) -> Iterator[Flask]:
+    app = create_test_app(settings)
+    yield app
+    app.extensions["formlens"].database.engine.dispose()
 
 
 def create_test_app(settings: Settings) -> Flask:
