@@ -41,12 +41,12 @@ FORCE_THROWAWAY = os.environ.get("FORMLENS_TEST_THROWAWAY") == "1"
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """A URL of a PostgreSQL server's maintenance database."""
     if listening(LOCAL_POSTGRES) and not FORCE_THROWAWAY:
         yield "postgresql://postgres@127.0.0.1:5432/postgres"
         return
-    with throwaway_postgres(tmp_path_factory.mktemp("postgres")) as url:
+    with throwaway_postgres() as url:
         yield url
 
 

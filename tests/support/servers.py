@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -61,54 +62,36 @@ def _postgres_bin(name: str) -> str:
     return found[-1]
 
 
+def _run(argv: list[str]) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{done.stdout}{done.stderr}")
+
+
 @contextlib.contextmanager
-def throwaway_postgres(base: Path) -> Iterator[str]:
-    """A PostgreSQL server in ``base``; yields its URL (user postgres, trust auth)."""
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        as_user = ["runuser", "-u", "postgres", "--"]
+def throwaway_postgres() -> Iterator[str]:
+    """A PostgreSQL server in a new folder under /tmp; yields its URL (postgres, trust auth).
+
+    The folder is made directly under /tmp (not in pytest's per-user folder, which is private)
+    so that, when the tests run as root, the ``postgres`` user can reach it.
+    """
+    base = Path(tempfile.mkdtemp(prefix="formlens-pg-"))
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
         shutil.chown(base, "postgres")
     data, port = base / "pgdata", free_port()
-    subprocess.run(
-        [
-            *as_user,
-            _postgres_bin("initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    initdb = [_postgres_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
     options = f"-h 127.0.0.1 -p {port} -k {base} -c fsync=off -c full_page_writes=off"
-    subprocess.run(
-        [
-            *as_user,
-            _postgres_bin("pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(base / "postgres.log"),
-            "-w",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pg_ctl = [_postgres_bin("pg_ctl"), "-D", str(data)]
     try:
+        _run([*as_user, *initdb, "-E", "UTF8"])
+        _run([*as_user, *pg_ctl, "-o", options, "-l", str(base / "postgres.log"), "-w", "start"])
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
-            [*as_user, _postgres_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            check=False,
-            capture_output=True,
+            [*as_user, *pg_ctl, "-m", "immediate", "stop"], check=False, capture_output=True
         )
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @dataclass
