@@ -36,7 +36,9 @@ ISSUE_DATE = _labels(
     (r"rechnungsdatum|belegdatum|beleg-datum|ausstellungsdatum|rechnungs-datum", 1.0),
     (r"date\s*(?:de\s*(?:la\s*)?)?facture|date\s*d['’]émission|factuurdatum", 1.0),
     (r"\bsales\s*date|\bdate\b|\bdatum\b", 0.7),
-    (r"\bvom\b|\bdu\b", 0.6),
+    # "Rechnung Nr. 471102 vom 05.06.2018", "Facture n° 12 du 03/02/2021": "vom" and "du" say
+    # "dated" only after the document's name or number ("Version 2.1 vom ..." is no invoice).
+    (r"(?:rechnung|gutschrift|beleg|facture|avoir|\bnr\b|n[°º])[^:]{0,40}?\b(?:vom|du)\b", 0.6),
 )
 
 DUE_DATE = _labels(
