@@ -28,6 +28,7 @@ INVOICE_NUMBER = _labels(
     (r"\bfactuurnummer|\bfacture\s*n|\bn[°º]\s*(?:de\s*)?facture|numéro\s*de\s*facture", 1.0),
     (r"\b(?:beleg|dokument|document|receipt|slip|tax\s*invoice)\s*-?\s*" + _NO, 0.75),
     (r"\b(?:invoice|rechnung|facture|factuur|handelsrechnung|gutschrift|credit\s*note)\b", 0.6),
+    (r"^(?:number|nummer|numéro|no\.?|nr\.?)\s*:?$", 0.5),  # a bare "Nummer" heading a column
 )
 
 ISSUE_DATE = _labels(
@@ -45,8 +46,9 @@ DUE_DATE = _labels(
     (r"\bdue\s*date|payment\s*due|date\s*due|\bdue\s*(?:on|by)\b|pay(?:able)?\s*by", 1.0),
     (r"fällig(?:keit|keitsdatum)?(?:\s*am)?|zahlungsziel|zahlbar\s*bis", 1.0),
     (r"\bzahlbar\b.*?\bbis\b|\bbis\s*zum\b|\bremit\s*(?:until|by)\b", 0.8),
-    (r"échéance|date\s*limite|payable\s*(?:avant|le)", 1.0),
+    (r"échéance|date\s*limite|payable\s*(?:avant|le)|(?:r[ée]gler|payer)\s*avant", 1.0),
     (r"vervaldatum|vervaldag|uiterste\s*betaaldatum|betalen\s*voor", 1.0),
+    (r"^(?:due|fällig)\s*:?$", 0.8),  # a bare "Due" beside "Issued"
 )
 
 # Dates printed next to these labels are never the issue date.
@@ -91,6 +93,21 @@ NOT_TOTAL = re.compile(
 NEVER_TOTAL = re.compile(
     r"zuschl|abschl|\bder\s*(?:zu|ab)|rabatt|discount|skonto|anzahlung|vorauszahlung|"
     r"prepaid|deposit|acompte|gutschrift\s*aus",
+    re.IGNORECASE,
+)
+
+# What is still to pay: after a prepayment it differs from the total, otherwise it repeats it.
+AMOUNT_DUE = _labels(
+    (r"amount\s*due|balance\s*due|please\s*pay|amount\s*payable|total\s*(?:amt\s*)?due", 1.0),
+    (r"zu\s*zahlen|zahlbetrag|restbetrag|offener\s*betrag|noch\s*offen", 1.0),
+    (r"net\s*à\s*payer|reste\s*à\s*payer|montant\s*dû|solde\s*(?:à\s*régler|dû)", 1.0),
+    (r"te\s*betalen|openstaand\s*bedrag|totaal\s*te\s*voldoen", 1.0),
+)
+# A prepayment printed between two totals: the one after it is what is left to pay.
+PREPAYMENT = re.compile(
+    r"anzahlung|vorauszahlung|bereits\s*(?:bezahlt|gezahlt)|prepaid|prepayment|deposit|"
+    r"paid\s*to\s*date|already\s*paid|acompte|déjà\s*(?:payé|réglé)|aanbetaling|"
+    r"vooruitbetaling|reeds\s*betaald",
     re.IGNORECASE,
 )
 
@@ -148,7 +165,9 @@ CUSTOMER = _labels(
     ),
     (r"^(?:rechnungsempfänger|käufer|kunde|leistungsempfänger|rechnungsanschrift)\b", 1.0),
     (r"^(?:facturé\s*à|destinataire|acheteur|adresse\s*de\s*facturation)\b", 1.0),
+    (r"^(?:gefactureerd\s*aan|factureren\s*aan)\b", 1.0),
     (r"^(?:factuuradres|klant|afnemer|koper|ship\s*to|deliver\s*to|lieferanschrift)\b", 0.7),
+    (r"^(?:to|an|aan|à)\s*:?$", 0.8),  # "An" alone over the addressee's block
 )
 
 VAT_ID = _labels(
@@ -185,7 +204,9 @@ REGISTRATION = re.compile(
     re.IGNORECASE,
 )
 
+# Not after a number: "1 kg" is a weight, "2 AG" no company.
 LEGAL_FORM = re.compile(
+    r"(?<!\d )(?<!\d)"
     r"\b(?:gmbh|ag|kg|ohg|ug|mbh|gbr|e\.\s?k|b\.\s?v|bv|n\.\s?v|nv|v\.o\.f|ltd|limited|llc|"
     r"l\.l\.c|inc|corp|corporation|plc|llp|pvt|sdn|bhd|berhad|enterprise|trading|sarl|"
     r"s\.a\.r\.l|sas|s\.a\.s|eurl|sasu|s\.a|(?-i:SpA)|s\.p\.a|srl|s\.r\.l|oy|gmbh\s*&\s*co)\b\.?",

@@ -90,3 +90,103 @@ def test_vom_dates_the_invoice_only_after_its_name_or_number():
         *_TOTALS,
     )
     assert _values(layout)["issue_date"] == "2018-06-05"
+
+
+def test_dutch_and_german_addressee_labels():
+    for label in ("Aan", "An", "Gefactureerd aan"):
+        layout: Layout = (
+            (300, 40, "Mulder Schilderwerken B.V."),
+            (300, 54, "Stationsweg 12"),
+            (300, 68, "9083 Gent"),
+            (40, 120, label),
+            (40, 134, "Atelier Moreau"),
+            (40, 148, "149 boulevard Voltaire"),
+            (40, 162, "35055 Rennes"),
+            (40, 220, "Factuurnr. F2025-58280"),
+            *_TOTALS,
+        )
+        values = _values(layout)
+        assert values["customer_name"] == "Atelier Moreau", label
+        assert values["customer_address"] == "149 boulevard Voltaire, 35055 Rennes", label
+
+
+def test_bare_number_and_due_headings_over_their_values():
+    layout: Layout = (
+        (40, 40, "Design Studio by Harper Co."),
+        (40, 54, "228b Harbour View"),
+        (40, 68, "Madison, WI 53707"),
+        (40, 120, "Nummer"),
+        (40, 134, "RE-85761"),
+        (200, 120, "Issued"),
+        (200, 134, "09/17/2022"),
+        (360, 120, "Due"),
+        (360, 134, "11/01/2022"),
+        *_TOTALS,
+    )
+    values = _values(layout)
+    assert values["invoice_number"] == "RE-85761"
+    assert values["due_date"] == "2022-11-01"
+
+
+def test_a_french_pay_before_heading_is_the_due_date():
+    layout: Layout = (
+        (40, 40, "Lefèvre Informatique SAS"),
+        (40, 120, "N° de facture"),
+        (40, 134, "FA-24-8592"),
+        (200, 120, "Date d'émission"),
+        (200, 134, "24 mars 2024"),
+        (360, 120, "À régler avant le"),
+        (360, 134, "23 mai 2024"),
+        *_TOTALS,
+    )
+    assert _values(layout)["due_date"] == "2024-05-23"
+
+
+def test_a_weight_in_an_item_line_is_no_legal_form():
+    layout: Layout = (
+        (40, 40, "Design Studio by Harper Co."),
+        (40, 54, "228b Harbour View"),
+        (40, 68, "Madison, WI 53707"),
+        (40, 120, "Item"),
+        (40, 134, "Ground coffee, 1 kg"),
+        (40, 148, "Steel bracket 40 mm"),
+        *_TOTALS,
+    )
+    assert _values(layout)["vendor_name"] == "Design Studio by Harper Co."
+
+
+def test_an_iban_whose_last_group_is_one_character():
+    layout: Layout = (
+        (40, 40, "Klein Software AG"),
+        (40, 380, "IBAN: CH37 9684 9497 6198 0666 6"),
+        *_TOTALS,
+    )
+    assert _values(layout)["iban"] == "CH3796849497619806666"
+
+
+def test_after_a_prepayment_the_total_stays_and_the_rest_is_due():
+    layout: Layout = (
+        (40, 40, "Hoffmann Elektrotechnik AG"),
+        (40, 54, "Gartenweg 187"),
+        (40, 68, "6071 Innsbruck"),
+        (40, 100, "Rechnung Nr. R2303-470"),
+        (300, 400, "Nettobetrag"),
+        (450, 400, "1.843,41"),
+        (300, 414, "Rechnungsbetrag"),
+        (450, 414, "2.212,09"),
+        (300, 428, "Anzahlung"),
+        (450, 428, "-663,63"),
+        (300, 442, "Zahlbetrag"),
+        (450, 442, "1.548,46"),
+    )
+    values = _values(layout)
+    assert values["total_amount"] == "2212.09"
+    assert values["net_amount"] == "1843.41"
+    assert values["amount_due"] == "1548.46"
+
+
+def test_without_a_prepayment_the_amount_due_repeats_the_total():
+    values = _values(
+        ((40, 40, "Musterbau GmbH"), *_TOTALS, (40, 442, "Zu zahlen"), (300, 442, "119,00 EUR"))
+    )
+    assert values["total_amount"] == values["amount_due"] == "119.00"
