@@ -174,6 +174,7 @@ VAT_ID = _labels(
     (r"\b(?:vat|tva|btw|iva|mwst|gst)\s*(?:-?\s*(?:id|reg|no|nr|number|n°|nummer)\.?)*", 0.9),
     (r"ust\.?\s*-?\s*id(?:ent)?\.?\s*-?\s*(?:nr|no|nummer)?\.?|umsatzsteuer-?id|tax\s*id", 1.0),
     (r"n°\s*(?:de\s*)?tva|numéro\s*de\s*tva|btw-?(?:nummer|nr)|tin\b|vat/tin", 1.0),
+    (r"\buid\s*-?\s*(?:nr|no|nummer)?\.?", 1.0),  # Austria and Switzerland: "UID-Nr."
 )
 CUSTOMER_MARK = re.compile(
     r"\b(?:ihre|your|customer|client|kunden?|acheteur|käufer|buyer|uw|votre)\b", re.IGNORECASE

@@ -190,3 +190,12 @@ def test_without_a_prepayment_the_amount_due_repeats_the_total():
         ((40, 40, "Musterbau GmbH"), *_TOTALS, (40, 442, "Zu zahlen"), (300, 442, "119,00 EUR"))
     )
     assert values["total_amount"] == values["amount_due"] == "119.00"
+
+
+def test_a_uid_number_is_the_vendors_vat_id():
+    layout: Layout = (
+        (40, 40, "Hoffmann Elektrotechnik AG"),
+        (40, 54, "UID-Nr. DE831913811"),
+        *_TOTALS,
+    )
+    assert _values(layout)["vendor_tax_id"] == "DE831913811"
