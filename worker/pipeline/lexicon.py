@@ -167,7 +167,7 @@ CUSTOMER = _labels(
     (r"^(?:facturé\s*à|destinataire|acheteur|adresse\s*de\s*facturation)\b", 1.0),
     (r"^(?:gefactureerd\s*aan|factureren\s*aan)\b", 1.0),
     (r"^(?:factuuradres|klant|afnemer|koper|ship\s*to|deliver\s*to|lieferanschrift)\b", 0.7),
-    (r"^(?:to|an|aan|à)\s*:?$", 0.8),  # "An" alone over the addressee's block
+    (r"^(?:an|aan)\s*:?$|^to\s*:$", 0.8),  # "An" alone over the addressee's block
 )
 
 VAT_ID = _labels(
@@ -193,8 +193,13 @@ NOT_A_NAME = re.compile(
 )
 
 # Lines of an address block that end it (contact data and identifiers, not the address).
+# How to reach a company: "Tel.", "T (836) 182-4576", "F +49 ...", an e-mail or web address.
+CONTACT = re.compile(
+    r"\btel\b|telefon|phone|\bfax\b|e-?mail|@|www\.|http|^[tfm]\.?:?\s*[+(]?\d|\btél\b|\bmob\b",
+    re.IGNORECASE,
+)
 ADDRESS_STOP = re.compile(
-    r"\btel\b|telefon|phone|\bfax\b|e-?mail|@|www\.|http|\bgst\b|\bvat\b|\bust|\btva\b|"
+    CONTACT.pattern + r"|\bgst\b|\bvat\b|\bust|\btva\b|"
     r"\bbtw\b|\bkvk\b|\bgln\b|\biban\b|\bbic\b|steuer|invoice|rechnung|facture|factuur|"
     r"\bdate\b|\bdatum\b|\bnummer|\bkunden-?nr|receipt|cashier|\bdoc",
     re.IGNORECASE,

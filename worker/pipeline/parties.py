@@ -270,16 +270,17 @@ def _account_holder(document: Document) -> Party | None:
 
 
 def _first_block_party(blocks: list[Block], customer: Party | None) -> Party | None:
-    """The top block of the header; one with an address under its name wins over one without."""
-    parties = []
+    """The top block of the header; one with an address or contact data under its name wins
+    over one without (a logo's words, a till's "Operator 9")."""
+    parties: list[tuple[Party, bool]] = []
     for block in blocks:
         if not _is_header(block[0]):
             continue
         party = _party_from(block, 0, 0.6)
         if party and not _same(party, customer):
-            parties.append(party)
-    with_address = [p for p in parties if p.address is not None]
-    chosen = (with_address or parties)[:1]
+            contact = any(lexicon.CONTACT.search(entry.cell.text) for entry in block)
+            parties.append((party, party.address is not None or contact))
+    chosen = [p for p, evidence in parties if evidence] or [p for p, _ in parties]
     return chosen[0] if chosen else None
 
 

@@ -199,3 +199,19 @@ def test_a_uid_number_is_the_vendors_vat_id():
         *_TOTALS,
     )
     assert _values(layout)["vendor_tax_id"] == "DE831913811"
+
+
+def test_a_phone_number_under_the_town_ends_the_address():
+    layout: Layout = (
+        (40, 40, "Ellison & Brooks Ltd"),
+        (40, 54, "172 King Street"),
+        (40, 68, "Albany, NY 12234"),
+        (40, 82, "T (836) 182-4576"),
+        (40, 140, "Bill to"),
+        (40, 154, "North Brooks Data Services Corp."),
+        (40, 168, "67 Elm Drive"),
+        *_TOTALS,
+    )
+    values = _values(layout)
+    assert values["vendor_address"] == "172 King Street, Albany, NY 12234"
+    assert values["customer_name"] == "North Brooks Data Services Corp."
