@@ -4,7 +4,9 @@ Every amount printed next to a total, net or tax label is a candidate (a labelle
 header contributes each amount under it). The answer is the consistent triple (net + tax =
 total) with the best labels, ties going to the largest total; without one, the best-labelled
 total, and net and tax that fit under it. A missing part of a found pair is computed from the
-other two, with a lower confidence.
+other two, with a lower confidence. The amount due is its own label's ("Amount due",
+"Zahlbetrag"); where a prepayment is printed between two totals, the later one is the amount
+due and the earlier one the total.
 """
 
 from __future__ import annotations
@@ -43,9 +45,15 @@ class Totals:
     total: FieldValue | None = None
     net: FieldValue | None = None
     tax: FieldValue | None = None
+    due: FieldValue | None = None
 
     def as_fields(self) -> dict[str, FieldValue]:
-        named = {"total_amount": self.total, "net_amount": self.net, "tax_amount": self.tax}
+        named = {
+            "total_amount": self.total,
+            "net_amount": self.net,
+            "tax_amount": self.tax,
+            "amount_due": self.due,
+        }
         return {name: value for name, value in named.items() if value is not None}
 
 
@@ -186,6 +194,37 @@ def find_totals(document: Document, locale: Locale, has_net: bool = True) -> Tot
     labels = lexicon.TOTAL if has_net else (*lexicon.TOTAL, *_NET_TOTAL)
     totals = amount_candidates(document, labels, lexicon.NOT_TOTAL, locale)
     totals = _tendered_minus_change(document, totals, locale)
+    totals, due = _split_at_prepayment(document, totals, locale)
+    found = _net_tax_and_total(document, locale, totals, has_net)
+    return replace(found, due=due.to_field(document) if due else None)
+
+
+def _split_at_prepayment(
+    document: Document, totals: list[Candidate], locale: Locale
+) -> tuple[list[Candidate], Candidate | None]:
+    """The totals that are the invoice's, and the amount still due.
+
+    Where a prepayment is printed between two totals ("Rechnungsbetrag 2.212,09 / Anzahlung
+    -663,63 / Zahlbetrag 1.548,46"), the totals after it are what is left to pay.
+    """
+    dues = amount_candidates(document, lexicon.AMOUNT_DUE, lexicon.NOT_TOTAL, locale)
+    paid = next(
+        (
+            line.number
+            for line in document.lines
+            if lexicon.PREPAYMENT.search(line.text) and _all_amounts(line.text, locale)
+        ),
+        None,
+    )
+    before = [t for t in totals if paid is not None and t.line < paid]
+    if paid is None or not before:
+        return totals, _best_total(dues)
+    return before, _best_total([c for c in [*totals, *dues] if c.line > paid])
+
+
+def _net_tax_and_total(
+    document: Document, locale: Locale, totals: list[Candidate], has_net: bool
+) -> Totals:
     # A type without a net amount (a receipt) still prints one ("Total excl. GST"): it checks
     # the total (net + tax), though it is not reported. "Net total" is its total, not a net.
     nets = amount_candidates(document, lexicon.NET, lexicon.NOT_NET, locale)

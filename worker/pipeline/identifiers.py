@@ -23,7 +23,7 @@ from worker.pipeline.candidates import (
 )
 from worker.pipeline.layout import Document
 
-_IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{2,4}){3,8}\b")
+_IBAN_START = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{1,4}){3,8}\b")  # "CH37 9684 ... 0666 6"
 _VAT_TOKEN = re.compile(r"\b[A-Z]{2,3}[\s.\-]?[A-Z0-9][A-Z0-9\s.\-]{6,16}[A-Z0-9]\b")
 _MAX_TERMS = 60
 

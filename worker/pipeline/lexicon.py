@@ -28,6 +28,7 @@ INVOICE_NUMBER = _labels(
     (r"\bfactuurnummer|\bfacture\s*n|\bn[°º]\s*(?:de\s*)?facture|numéro\s*de\s*facture", 1.0),
     (r"\b(?:beleg|dokument|document|receipt|slip|tax\s*invoice)\s*-?\s*" + _NO, 0.75),
     (r"\b(?:invoice|rechnung|facture|factuur|handelsrechnung|gutschrift|credit\s*note)\b", 0.6),
+    (r"^(?:number|nummer|numéro|no\.?|nr\.?)\s*:?$", 0.5),  # a bare "Nummer" heading a column
 )
 
 ISSUE_DATE = _labels(
@@ -36,15 +37,18 @@ ISSUE_DATE = _labels(
     (r"rechnungsdatum|belegdatum|beleg-datum|ausstellungsdatum|rechnungs-datum", 1.0),
     (r"date\s*(?:de\s*(?:la\s*)?)?facture|date\s*d['’]émission|factuurdatum", 1.0),
     (r"\bsales\s*date|\bdate\b|\bdatum\b", 0.7),
-    (r"\bvom\b|\bdu\b", 0.6),
+    # "Rechnung Nr. 471102 vom 05.06.2018", "Facture n° 12 du 03/02/2021": "vom" and "du" say
+    # "dated" only after the document's name or number ("Version 2.1 vom ..." is no invoice).
+    (r"(?:rechnung|gutschrift|beleg|facture|avoir|\bnr\b|n[°º])[^:]{0,40}?\b(?:vom|du)\b", 0.6),
 )
 
 DUE_DATE = _labels(
     (r"\bdue\s*date|payment\s*due|date\s*due|\bdue\s*(?:on|by)\b|pay(?:able)?\s*by", 1.0),
     (r"fällig(?:keit|keitsdatum)?(?:\s*am)?|zahlungsziel|zahlbar\s*bis", 1.0),
     (r"\bzahlbar\b.*?\bbis\b|\bbis\s*zum\b|\bremit\s*(?:until|by)\b", 0.8),
-    (r"échéance|date\s*limite|payable\s*(?:avant|le)", 1.0),
+    (r"échéance|date\s*limite|payable\s*(?:avant|le)|(?:r[ée]gler|payer)\s*avant", 1.0),
     (r"vervaldatum|vervaldag|uiterste\s*betaaldatum|betalen\s*voor", 1.0),
+    (r"^(?:due|fällig)\s*:?$", 0.8),  # a bare "Due" beside "Issued"
 )
 
 # Dates printed next to these labels are never the issue date.
@@ -89,6 +93,21 @@ NOT_TOTAL = re.compile(
 NEVER_TOTAL = re.compile(
     r"zuschl|abschl|\bder\s*(?:zu|ab)|rabatt|discount|skonto|anzahlung|vorauszahlung|"
     r"prepaid|deposit|acompte|gutschrift\s*aus",
+    re.IGNORECASE,
+)
+
+# What is still to pay: after a prepayment it differs from the total, otherwise it repeats it.
+AMOUNT_DUE = _labels(
+    (r"amount\s*due|balance\s*due|please\s*pay|amount\s*payable|total\s*(?:amt\s*)?due", 1.0),
+    (r"zu\s*zahlen|zahlbetrag|restbetrag|offener\s*betrag|noch\s*offen", 1.0),
+    (r"net\s*à\s*payer|reste\s*à\s*payer|montant\s*dû|solde\s*(?:à\s*régler|dû)", 1.0),
+    (r"te\s*betalen|openstaand\s*bedrag|totaal\s*te\s*voldoen", 1.0),
+)
+# A prepayment printed between two totals: the one after it is what is left to pay.
+PREPAYMENT = re.compile(
+    r"anzahlung|vorauszahlung|bereits\s*(?:bezahlt|gezahlt)|prepaid|prepayment|deposit|"
+    r"paid\s*to\s*date|already\s*paid|acompte|déjà\s*(?:payé|réglé)|aanbetaling|"
+    r"vooruitbetaling|reeds\s*betaald",
     re.IGNORECASE,
 )
 
@@ -146,13 +165,16 @@ CUSTOMER = _labels(
     ),
     (r"^(?:rechnungsempfänger|käufer|kunde|leistungsempfänger|rechnungsanschrift)\b", 1.0),
     (r"^(?:facturé\s*à|destinataire|acheteur|adresse\s*de\s*facturation)\b", 1.0),
+    (r"^(?:gefactureerd\s*aan|factureren\s*aan)\b", 1.0),
     (r"^(?:factuuradres|klant|afnemer|koper|ship\s*to|deliver\s*to|lieferanschrift)\b", 0.7),
+    (r"^(?:an|aan)\s*:?$|^to\s*:$", 0.8),  # "An" alone over the addressee's block
 )
 
 VAT_ID = _labels(
     (r"\b(?:vat|tva|btw|iva|mwst|gst)\s*(?:-?\s*(?:id|reg|no|nr|number|n°|nummer)\.?)*", 0.9),
     (r"ust\.?\s*-?\s*id(?:ent)?\.?\s*-?\s*(?:nr|no|nummer)?\.?|umsatzsteuer-?id|tax\s*id", 1.0),
     (r"n°\s*(?:de\s*)?tva|numéro\s*de\s*tva|btw-?(?:nummer|nr)|tin\b|vat/tin", 1.0),
+    (r"\buid\s*-?\s*(?:nr|no|nummer)?\.?", 1.0),  # Austria and Switzerland: "UID-Nr."
 )
 CUSTOMER_MARK = re.compile(
     r"\b(?:ihre|your|customer|client|kunden?|acheteur|käufer|buyer|uw|votre)\b", re.IGNORECASE
@@ -171,8 +193,13 @@ NOT_A_NAME = re.compile(
 )
 
 # Lines of an address block that end it (contact data and identifiers, not the address).
+# How to reach a company: "Tel.", "T (836) 182-4576", "F +49 ...", an e-mail or web address.
+CONTACT = re.compile(
+    r"\btel\b|telefon|phone|\bfax\b|e-?mail|@|www\.|http|^[tfm]\.?:?\s*[+(]?\d|\btél\b|\bmob\b",
+    re.IGNORECASE,
+)
 ADDRESS_STOP = re.compile(
-    r"\btel\b|telefon|phone|\bfax\b|e-?mail|@|www\.|http|\bgst\b|\bvat\b|\bust|\btva\b|"
+    CONTACT.pattern + r"|\bgst\b|\bvat\b|\bust|\btva\b|"
     r"\bbtw\b|\bkvk\b|\bgln\b|\biban\b|\bbic\b|steuer|invoice|rechnung|facture|factuur|"
     r"\bdate\b|\bdatum\b|\bnummer|\bkunden-?nr|receipt|cashier|\bdoc",
     re.IGNORECASE,
@@ -183,7 +210,9 @@ REGISTRATION = re.compile(
     re.IGNORECASE,
 )
 
+# Not after a number: "1 kg" is a weight, "2 AG" no company.
 LEGAL_FORM = re.compile(
+    r"(?<!\d )(?<!\d)"
     r"\b(?:gmbh|ag|kg|ohg|ug|mbh|gbr|e\.\s?k|b\.\s?v|bv|n\.\s?v|nv|v\.o\.f|ltd|limited|llc|"
     r"l\.l\.c|inc|corp|corporation|plc|llp|pvt|sdn|bhd|berhad|enterprise|trading|sarl|"
     r"s\.a\.r\.l|sas|s\.a\.s|eurl|sasu|s\.a|(?-i:SpA)|s\.p\.a|srl|s\.r\.l|oy|gmbh\s*&\s*co)\b\.?",

@@ -21,6 +21,9 @@ from worker.pipeline.layout import Cell, Document, Line, Span
 
 HEADER_SHARE = 0.45  # the top of the first page, where letterheads and address blocks are
 _BLOCK_GAP = 1.8  # vertical gap between two cells of a block, in line heights
+# Layouts leave a blank line inside an address block (name, blank, street; street, blank,
+# postcode and town): an address line may sit this far below the cell above it.
+_ADDRESS_GAP = 3.6
 _MAX_ADDRESS_LINES = 4
 _ACCOUNT_HOLDER = re.compile(
     r"(?:account\s*holder|kontoinhaber|titulaire\s*du\s*compte|rekeninghouder|"
@@ -34,6 +37,8 @@ _SKIP = re.compile(
 )
 _SENDER_SEPARATORS = re.compile(r"\s[●•·|]\s|\s[-–]\s.*\d{4,5}")
 _POSTCODE = re.compile(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
+_STREET = re.compile(r"^[^\W\d][\w.'/ -]*\s\d{1,4}\s?[a-zA-Z]?$")  # "Bahnhofstraße 99"
+_NUMBER_VALUE = re.compile(r"[\w./-]*\d[\w./-]*")
 _TAX_REGISTRATION = re.compile(r"^\(?\s*(?:gst|sst|vat|co\.?)\s*(?:id|reg|no)", re.IGNORECASE)
 _TRAILING_REGISTRATION = re.compile(r"\s*\(?[\w\s.-]*\d{4,}[\w\s.-]*\)?\s*$")
 # A company's registration number in brackets after its name: "Maju Sdn Bhd (Co. No: 123456-A)",
@@ -71,11 +76,18 @@ def _block_above(blocks: list[Block], line: Line, cell: Cell) -> Block | None:
         if last.line.number == line.number:
             continue
         gap = cell.bbox[1] - last.cell.bbox[3]
-        if gap > _BLOCK_GAP * height or line.number - last.line.number > 3:
+        allowed = _ADDRESS_GAP if _address_line(cell.text) else _BLOCK_GAP
+        if gap > allowed * height or line.number - last.line.number > 3:
             continue
         if _aligned(last.cell, cell, height):
             return block
     return None
+
+
+def _address_line(text: str) -> bool:
+    """A street with its house number, or a line with a postcode."""
+    text = text.strip()
+    return bool(_STREET.search(text) or _POSTCODE.search(text))
 
 
 def _aligned(upper: Cell, lower: Cell, height: float) -> bool:
@@ -140,7 +152,8 @@ def _with_previous_line(block: Block, index: int) -> tuple[Span, str]:
     others = [w for w in lexicon.LEGAL_FORM.sub(" ", cell.text).split() if len(w) > 1]
     if index > 0 and lexicon.LEGAL_FORM.search(cell.text) and len(others) <= 2:
         upper = block[index - 1].cell
-        if _name_like(upper.text) and not _SKIP.search(upper.text):
+        label = _is_label(upper.text, (*lexicon.VENDOR, *lexicon.CUSTOMER))
+        if _name_like(upper.text) and not _SKIP.search(upper.text) and not label:
             return Span(upper.words + cell.words), f"{upper.text} {cell.text}"
     return cell, cell.text
 
@@ -199,6 +212,8 @@ def _party_under_label(
         rest = after.strip(" :/")
         if rest and not after.lstrip().startswith(":") and not _is_label(rest, labels):
             continue  # "Lieferant GmbH" is a name that starts like a label, not a label
+        if _NUMBER_VALUE.fullmatch(rest):
+            continue  # "Customer: 2" labels a customer number, not the customer's block
         if _name_like(rest) and not _SKIP.search(rest) and not _is_label(rest, labels):
             span = entry.cell.sub(len(entry.cell.text) - len(rest), len(entry.cell.text))
             name = Candidate(clean_name(rest), span, entry.line.page, weight, entry.line.number)
@@ -255,16 +270,17 @@ def _account_holder(document: Document) -> Party | None:
 
 
 def _first_block_party(blocks: list[Block], customer: Party | None) -> Party | None:
-    """The top block of the header; one with an address under its name wins over one without."""
-    parties = []
+    """The top block of the header; one with an address or contact data under its name wins
+    over one without (a logo's words, a till's "Operator 9")."""
+    parties: list[tuple[Party, bool]] = []
     for block in blocks:
         if not _is_header(block[0]):
             continue
         party = _party_from(block, 0, 0.6)
         if party and not _same(party, customer):
-            parties.append(party)
-    with_address = [p for p in parties if p.address is not None]
-    chosen = (with_address or parties)[:1]
+            contact = any(lexicon.CONTACT.search(entry.cell.text) for entry in block)
+            parties.append((party, party.address is not None or contact))
+    chosen = [p for p, evidence in parties if evidence] or [p for p, _ in parties]
     return chosen[0] if chosen else None
 
 

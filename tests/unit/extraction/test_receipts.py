@@ -198,3 +198,21 @@ def test_the_german_abbreviation_of_the_invoice_number():
     ]
     fields, _ = extract_fields([page_text(layout)], INVOICE)
     assert fields["invoice_number"].value == "RG-2024-0815"
+
+
+def test_a_name_over_a_phone_number_is_the_shop_not_the_till_line_below():
+    layout = [
+        (20, 20, "Walsh's Deli"),
+        (20, 34, "T (482) 789-9446"),
+        (20, 70, "Receipt"),
+        (20, 84, "January 24, 2024 12:46"),
+        (20, 98, "Receipt # 733617 Operator 9"),
+        (20, 112, "Tomato soup"),
+        (20, 126, "2 x 6.33"),
+        (190, 126, "12.66"),
+        (20, 150, "Total"),
+        (190, 150, "12.66"),
+    ]
+    values = _values(layout)
+    assert values["vendor_name"] == "Walsh's Deli"
+    assert values.get("vendor_address") is None
