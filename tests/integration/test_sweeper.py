@@ -2,6 +2,7 @@
 and a document that keeps killing its worker is failed after a bounded number of tries."""
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -43,33 +44,48 @@ def queued_messages(settings: Settings) -> int:
 
 
 @pytest.fixture
-def own_broker(settings: Settings) -> Settings:
-    """The session's settings with a broker prefix no running worker consumes from."""
-    return settings.model_copy(update={"broker_prefix": f"sweeper-{uuid.uuid4().hex[:8]}:"})
+def isolated(settings: Settings, fresh_database_url: str) -> Settings:
+    """The session's settings on a database and a broker prefix of their own: the session's
+    worker, whose beat sweeps every second, never sees these documents or messages (it would
+    otherwise requeue and publish them too, and its worker start them)."""
+    update = {
+        "broker_prefix": f"sweeper-{uuid.uuid4().hex[:8]}:",
+        "database_url": fresh_database_url,
+    }
+    return settings.model_copy(update=update)
 
 
 @pytest.fixture
-def publisher(own_broker: Settings, database: Database):
-    return Queue(own_broker, database)._send
+def database(isolated: Settings) -> Iterator[Database]:
+    """This module's own database (the conftest fixture of this name is the session's)."""
+    database = Database(isolated.effective_database_url)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def publisher(isolated: Settings, database: Database):
+    return Queue(isolated, database)._send
 
 
 def test_a_dead_workers_document_is_requeued_and_sent_again(
-    settings: Settings, own_broker: Settings, database: Database, publisher
+    isolated: Settings, database: Database, publisher
 ) -> None:
-    before = queued_messages(own_broker)
+    before = queued_messages(isolated)
     stale = add_document(database, status="processing", attempts=1, beat_ago_s=60)
     alive = add_document(database, status="processing", attempts=1, beat_ago_s=0)
-    report = sweep(database, publisher, settings)
+    report = sweep(database, publisher, isolated)
     assert (report.requeued, report.failed) == (1, 0)
-    assert report.published == 1 and queued_messages(own_broker) == before + 1
+    assert report.published == 1 and queued_messages(isolated) == before + 1
     with database.session() as session:
         assert session.get_one(Document, stale).status == "queued"
         assert session.get_one(Document, alive).status == "processing"
 
 
 def test_a_document_that_exhausted_its_attempts_fails_with_a_reason(
-    settings: Settings, database: Database, publisher
+    isolated: Settings, database: Database, publisher
 ) -> None:
+    settings = isolated
     poisoned = add_document(
         database, status="processing", attempts=settings.task_max_attempts, beat_ago_s=60
     )
@@ -86,12 +102,12 @@ def test_a_document_that_exhausted_its_attempts_fails_with_a_reason(
 
 
 def test_messages_the_broker_never_got_are_sent(
-    settings: Settings, own_broker: Settings, database: Database, publisher
+    isolated: Settings, database: Database, publisher
 ) -> None:
     with database.session() as session:
         message = enqueue(session, PROCESS_DOCUMENT, uuid.uuid4())
         message.created_at = utcnow() - timedelta(seconds=30)
-    before = queued_messages(own_broker)
-    assert sweep(database, publisher, settings).published == 1
-    assert queued_messages(own_broker) == before + 1
-    assert sweep(database, publisher, settings).published == 0  # sent once, not every sweep
+    before = queued_messages(isolated)
+    assert sweep(database, publisher, isolated).published == 1
+    assert queued_messages(isolated) == before + 1
+    assert sweep(database, publisher, isolated).published == 0  # sent once, not every sweep
