@@ -116,6 +116,11 @@ class Document(Timestamped, Base):
     def status_enum(self) -> DocumentStatus:
         return DocumentStatus(self.status)
 
+    @property
+    def type_name(self) -> str | None:
+        """The detected (or requested and confirmed) type's name; None while unknown."""
+        return self.document_type.name if self.document_type else None
+
 
 class Page(Base):
     """A page as shown to people (a preview image) and as read (words with boxes)."""

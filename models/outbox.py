@@ -99,7 +99,7 @@ def document_summary(document: Document) -> dict[str, Any]:
             "filename": document.filename,
             "sha256": document.sha256,
             "status": document.status,
-            "document_type": document.document_type.name if document.document_type else None,
+            "document_type": document.type_name,
             "review_reasons": list(document.review_reasons or []),
             "error": document.error,
         }

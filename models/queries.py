@@ -152,15 +152,19 @@ def extraction_result(extraction: Extraction) -> ExtractionResult:
 
 def document_export(session: Session, document: Document) -> dict[str, Any]:
     """The v1 export of a stored document (its current, reviewed state)."""
-    extraction = document.extraction
-    type_name = document.document_type.name if document.document_type else None
+    return export_with_spec(document, type_spec(session, document.type_name))
+
+
+def export_with_spec(document: Document, spec: DocumentTypeSpec | None) -> dict[str, Any]:
+    """:func:`document_export` with its type's spec already at hand (batch exports cache it)."""
     meta = DocumentMeta(
         id=str(document.id),
         filename=document.filename,
         sha256=document.sha256,
         pages=document.page_count,
-        document_type=type_name,
+        document_type=document.type_name,
         status=document.status,
     )
+    extraction = document.extraction
     result = extraction_result(extraction) if extraction else None
-    return export_document(meta, result, type_spec(session, type_name))
+    return export_document(meta, result, spec)

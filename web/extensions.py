@@ -2,18 +2,22 @@
 
 Views reach the settings, database and blob store through :func:`services`, and the request's
 database session through :func:`db`; the session is closed when the request ends.
+:func:`get_or_404` is the lookup every view of one row starts with.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, abort, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from core.settings import Settings
 from core.storage import BlobStore
@@ -22,6 +26,8 @@ from models import Database
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,14 @@ def db() -> Session:
         g.db_session = services().database.sessions()
     session: Session = g.db_session
     return session
+
+
+def get_or_404(model: type[Row], key: Any, what: str, options: Sequence[ORMOption] = ()) -> Row:
+    """The row of ``model`` with primary key ``key``, or a 404 saying there is no such ``what``."""
+    found = db().get(model, key, options=options)
+    if found is None:
+        abort(404, f"There is no such {what}.")
+    return found
 
 
 def _close_session(_error: BaseException | None) -> None:

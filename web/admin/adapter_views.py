@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from models import Adapter, DocumentType, User
 from web.admin import admin, forms
 from web.admin.presenters import curve_points, metric_rows
-from web.extensions import db, services
+from web.extensions import db, get_or_404, services
 from web.services.admin_adapters import (
     AdapterUpload,
     activate_adapter,
@@ -55,9 +55,7 @@ def upload() -> Response:
 
 @admin.get("/adapters/<int:adapter_id>")
 def adapter(adapter_id: int) -> str:
-    found = db().get(Adapter, adapter_id, options=[joinedload(Adapter.document_type)])
-    if found is None:
-        abort(404, "There is no such adapter.")
+    found = get_or_404(Adapter, adapter_id, "adapter", [joinedload(Adapter.document_type)])
     active = found.document_type.active_adapter
     people = {
         user.id: user.email

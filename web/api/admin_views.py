@@ -18,7 +18,7 @@ from models import Adapter, TrainingJob, User
 from models.adapter_registry import adapter_summary
 from web.api import api
 from web.errors import error_response
-from web.extensions import db, services
+from web.extensions import db, get_or_404, services
 from web.security import token_required
 from web.services.admin_adapters import (
     AdapterUpload,
@@ -119,17 +119,10 @@ def admin_upload_adapter() -> tuple[Response, int]:
     return jsonify(adapter_json(adapter)), 201
 
 
-def _adapter(adapter_id: int) -> Adapter:
-    adapter = db().get(Adapter, adapter_id)
-    if adapter is None:
-        abort(404, "There is no such adapter.")
-    return adapter
-
-
 @api.get("/admin/adapters/<int:adapter_id>")
 @token_required("admin")
 def admin_adapter(adapter_id: int) -> Response:
-    return jsonify(adapter_json(_adapter(adapter_id)))
+    return jsonify(adapter_json(get_or_404(Adapter, adapter_id, "adapter")))
 
 
 @api.post("/admin/adapters/<int:adapter_id>/activate")
@@ -137,7 +130,7 @@ def admin_adapter(adapter_id: int) -> Response:
 def admin_activate_adapter(adapter_id: int) -> Response:
     activate_adapter(services(), adapter_id, g.api_user.id)
     db().expire_all()  # the use case changed the rows in its own transaction
-    return jsonify(adapter_json(_adapter(adapter_id)))
+    return jsonify(adapter_json(get_or_404(Adapter, adapter_id, "adapter")))
 
 
 @api.post("/admin/adapters/<int:adapter_id>/retire")
@@ -145,7 +138,7 @@ def admin_activate_adapter(adapter_id: int) -> Response:
 def admin_retire_adapter(adapter_id: int) -> Response:
     retire_adapter(services(), adapter_id, g.api_user.id)
     db().expire_all()
-    return jsonify(adapter_json(_adapter(adapter_id)))
+    return jsonify(adapter_json(get_or_404(Adapter, adapter_id, "adapter")))
 
 
 @api.post("/admin/document-types/<name>/rollback")

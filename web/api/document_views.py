@@ -12,7 +12,7 @@ from core.domain import DocumentStatus
 from models import Document
 from models.queries import BadCursor, DocumentFilter, document_export, list_documents
 from web.api import api
-from web.extensions import db, limiter, services
+from web.extensions import db, get_or_404, limiter, services
 from web.security import token_required
 from web.services.documents import reprocess_document
 from web.services.uploads import UploadRefused, UploadRequest, submit_upload
@@ -29,7 +29,7 @@ def document_json(document: Document) -> dict[str, Any]:
         "size_bytes": document.size_bytes,
         "pages": document.page_count,
         "requested_type": document.requested_type,
-        "document_type": document.document_type.name if document.document_type else None,
+        "document_type": document.type_name,
         "status": document.status,
         "error": document.error,
         "review_reasons": list(document.review_reasons),
@@ -100,30 +100,23 @@ def list_documents_api() -> Response:
     return jsonify(items=[document_json(d) for d in page.documents], next_cursor=page.next_cursor)
 
 
-def _document(document_id: uuid.UUID) -> Document:
-    document = db().get(Document, document_id)
-    if document is None:
-        abort(404, "There is no such document.")
-    return document
-
-
 @api.get("/documents/<uuid:document_id>")
 @token_required("documents:read")
 def get_document(document_id: uuid.UUID) -> Response:
-    return jsonify(document_json(_document(document_id)))
+    return jsonify(document_json(get_or_404(Document, document_id, "document")))
 
 
 @api.get("/documents/<uuid:document_id>/export")
 @token_required("documents:read")
 def export_document(document_id: uuid.UUID) -> Response:
-    return jsonify(document_export(db(), _document(document_id)))
+    return jsonify(document_export(db(), get_or_404(Document, document_id, "document")))
 
 
 @api.post("/documents/<uuid:document_id>/reprocess")
 @token_required("documents:write")
 def reprocess(document_id: uuid.UUID) -> tuple[Response, int]:
-    _document(document_id)
+    get_or_404(Document, document_id, "document")
     if not reprocess_document(services(), document_id):
         abort(409, "Only extracted, needs-review or failed documents can be read again.")
     db().expire_all()  # the use case changed the row in its own transaction
-    return jsonify(document_json(_document(document_id))), 202
+    return jsonify(document_json(get_or_404(Document, document_id, "document"))), 202

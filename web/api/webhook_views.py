@@ -14,7 +14,7 @@ from models.outbox import EVENT_TYPES
 from models.webhook_log import STATUSES, attempts_of, delivery_log, subscriptions
 from web.api import api
 from web.api.openapi import ERRORS, ok, register_paths
-from web.extensions import db, services
+from web.extensions import db, get_or_404, services
 from web.security import token_required
 from web.services.profiles import ProfileInput, ProfileRefused, delete_profile, save_profile
 from web.services.webhooks import (
@@ -113,10 +113,7 @@ def _subscription_input(
 
 
 def _found(subscription_id: int) -> WebhookSubscription:
-    row = db().get(WebhookSubscription, subscription_id)
-    if row is None:
-        abort(404, "There is no such webhook subscription.")
-    return row
+    return get_or_404(WebhookSubscription, subscription_id, "webhook subscription")
 
 
 @api.get("/webhooks")
@@ -195,9 +192,7 @@ def list_deliveries(subscription_id: int) -> Response:
 @api.get("/webhook-deliveries/<int:delivery_id>")
 @token_required("admin")
 def get_delivery(delivery_id: int) -> Response:
-    row = db().get(WebhookDelivery, delivery_id)
-    if row is None:
-        abort(404, "There is no such delivery.")
+    row = get_or_404(WebhookDelivery, delivery_id, "delivery")
     attempts = [attempt_json(a) for a in attempts_of(db(), delivery_id)]
     return jsonify(delivery_json(row) | {"attempt_log": attempts, "payload": row.event.payload})
 
@@ -243,8 +238,7 @@ def create_profile() -> tuple[Response, int]:
 @api.put("/export-profiles/<int:profile_id>")
 @token_required("admin")
 def update_profile(profile_id: int) -> Response:
-    if db().get(ExportProfile, profile_id) is None:
-        abort(404, "There is no such export profile.")
+    get_or_404(ExportProfile, profile_id, "export profile")
     try:
         save_profile(services(), profile_id, _profile_input(_body()), g.api_user.id)
     except ProfileRefused as refused:
@@ -256,10 +250,7 @@ def update_profile(profile_id: int) -> Response:
 @api.get("/export-profiles/<int:profile_id>")
 @token_required("admin")
 def get_profile(profile_id: int) -> Response:
-    row = db().get(ExportProfile, profile_id)
-    if row is None:
-        abort(404, "There is no such export profile.")
-    return jsonify(profile_json(row))
+    return jsonify(profile_json(get_or_404(ExportProfile, profile_id, "export profile")))
 
 
 @api.delete("/export-profiles/<int:profile_id>")

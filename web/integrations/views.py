@@ -19,7 +19,7 @@ from models.webhook_log import (
     open_notices,
     subscriptions,
 )
-from web.extensions import db, services
+from web.extensions import db, get_or_404, services
 from web.integrations import integrations
 from web.integrations.forms import ProfileForm, WebhookForm
 from web.portal.forms import ActionForm
@@ -104,10 +104,7 @@ def new_webhook() -> str | tuple[str, int]:
 
 
 def _subscription(subscription_id: int) -> WebhookSubscription:
-    found = db().get(WebhookSubscription, subscription_id)
-    if found is None:
-        abort(404, "There is no such webhook subscription.")
-    return found
+    return get_or_404(WebhookSubscription, subscription_id, "webhook subscription")
 
 
 @integrations.route("/webhooks/<int:subscription_id>", methods=["GET", "POST"])
@@ -202,9 +199,7 @@ def deliveries() -> str:
 @integrations.get("/deliveries/<int:delivery_id>")
 @admin_required
 def delivery(delivery_id: int) -> str:
-    found = db().get(WebhookDelivery, delivery_id)
-    if found is None:
-        abort(404, "There is no such delivery.")
+    found = get_or_404(WebhookDelivery, delivery_id, "delivery")
     return render_template(
         "integrations/delivery.html",
         delivery=found,
@@ -233,9 +228,9 @@ def redeliver_delivery(delivery_id: int) -> Response:
 @integrations.route("/profiles/<int:profile_id>", methods=["GET", "POST"])
 @admin_required
 def profile(profile_id: int | None = None) -> Response | str | tuple[str, int]:
-    row = db().get(ExportProfile, profile_id) if profile_id is not None else None
-    if profile_id is not None and row is None:
-        abort(404, "There is no such export profile.")
+    row = (
+        get_or_404(ExportProfile, profile_id, "export profile") if profile_id is not None else None
+    )
     form = ProfileForm(obj=row)
     if request.method == "GET":
         form.mapping.data = json.dumps(row.mapping if row else EXAMPLE, indent=2)

@@ -13,7 +13,7 @@ from core.domain import TERMINAL_STATUSES, DocumentStatus
 from core.files import EXTENSIONS
 from models import Document, DocumentType, Page
 from models.queries import BadCursor, DocumentFilter, document_export, list_documents, status_counts
-from web.extensions import db, limiter, services
+from web.extensions import db, get_or_404, limiter, services
 from web.portal import portal
 from web.portal.forms import ActionForm
 from web.portal.presenters import document_view
@@ -101,17 +101,10 @@ def upload() -> tuple[Response, int]:
     ), 201 if outcome.created else 200
 
 
-def _document_or_404(document_id: uuid.UUID) -> Document:
-    document = db().get(Document, document_id)
-    if document is None:
-        abort(404, "There is no such document.")
-    return document
-
-
 @portal.get("/documents/<uuid:document_id>")
 @login_required
 def document(document_id: uuid.UUID) -> str:
-    view = document_view(db(), _document_or_404(document_id))
+    view = document_view(db(), get_or_404(Document, document_id, "document"))
     return render_template("documents/detail.html", doc=view, action_form=ActionForm())
 
 
@@ -119,7 +112,7 @@ def document(document_id: uuid.UUID) -> str:
 @login_required
 def document_status(document_id: uuid.UUID) -> Response | str:
     """Polled by htmx until the document is read; then the page reloads with the results."""
-    found = _document_or_404(document_id)
+    found = get_or_404(Document, document_id, "document")
     if DocumentStatus(found.status) in TERMINAL_STATUSES:
         response = Response("")
         response.headers["HX-Refresh"] = "true"
@@ -146,7 +139,7 @@ def page_image(document_id: uuid.UUID, index: int) -> Response:
 @portal.get("/documents/<uuid:document_id>/original")
 @login_required
 def original(document_id: uuid.UUID) -> Response:
-    found = _document_or_404(document_id)
+    found = get_or_404(Document, document_id, "document")
     name = found.filename
     if not name.lower().endswith(EXTENSIONS[found.mime_type]):
         name += EXTENSIONS[found.mime_type]
@@ -161,7 +154,7 @@ def original(document_id: uuid.UUID) -> Response:
 @portal.get("/documents/<uuid:document_id>/export.json")
 @login_required
 def export(document_id: uuid.UUID) -> Response:
-    found = _document_or_404(document_id)
+    found = get_or_404(Document, document_id, "document")
     response = jsonify(document_export(db(), found))
     stem = found.filename.rsplit(".", 1)[0] or "document"
     response.headers["Content-Disposition"] = f'attachment; filename="{_ascii(stem)}.json"'

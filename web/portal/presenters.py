@@ -119,7 +119,7 @@ def _page_views(document: Document, fields: list[FieldView]) -> list[PageView]:
 
 
 def document_view(session: Session, document: Document) -> DocumentView:
-    type_name = document.document_type.name if document.document_type else None
+    type_name = document.type_name
     spec: DocumentTypeSpec | None = type_spec(session, type_name)
     extraction = document.extraction
     threshold = spec.review_threshold if spec else 0.6

@@ -19,7 +19,7 @@ from models.review_queue import (
     queue_size,
     review_queue,
 )
-from web.extensions import db, services
+from web.extensions import db, get_or_404, services
 from web.portal.forms import ActionForm
 from web.portal.presenters import describe_reason
 from web.review import review
@@ -64,17 +64,10 @@ def queue() -> str:
     )
 
 
-def _document(document_id: uuid.UUID) -> Document:
-    found = db().get(Document, document_id)
-    if found is None:
-        abort(404, "There is no such document.")
-    return found
-
-
 @review.get("/review/<uuid:document_id>")
 @login_required
 def page(document_id: uuid.UUID) -> str:
-    view = review_page(db(), _document(document_id))
+    view = review_page(db(), get_or_404(Document, document_id, "document"))
     return render_template("review/page.html", view=view, form=ActionForm())
 
 
@@ -91,7 +84,7 @@ def submit(document_id: uuid.UUID) -> Response | tuple[str, int]:
     except DocumentMissing:
         abort(404, "There is no such document.")
     if isinstance(outcome, Refused | Conflict):
-        document = _document(document_id)
+        document = get_or_404(Document, document_id, "document")
         refused = outcome if isinstance(outcome, Refused) else None
         conflict = outcome if isinstance(outcome, Conflict) else None
         view = review_page(db(), document, submitted=data, refused=refused, conflict=conflict)
@@ -101,7 +94,7 @@ def submit(document_id: uuid.UUID) -> Response | tuple[str, int]:
 
 
 def _after(document_id: uuid.UUID, outcome: Outcome) -> Response:
-    document = _document(document_id)
+    document = get_or_404(Document, document_id, "document")
     if isinstance(outcome, Approved):
         following = next_in_queue(db(), document)
         flash(f"Approved {document.filename}.", "success")

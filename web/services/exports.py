@@ -28,9 +28,13 @@ from core.batch_export import (
     records,
 )
 from core.doctypes import DocumentTypeSpec
-from core.export import DocumentMeta, export_document
 from models import Database, Document, DocumentType
-from models.queries import DocumentFilter, extraction_result, iter_documents, type_spec
+from models.queries import (
+    DocumentFilter,
+    export_with_spec,
+    iter_documents,
+    type_spec,
+)
 
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 BATCH = 500
@@ -114,19 +118,8 @@ def exported_documents(session: Session, flt: DocumentFilter) -> Iterator[Export
 
 
 def _exported(document: Document, specs: _Specs) -> ExportedDocument:
-    type_name = document.document_type.name if document.document_type else None
-    meta = DocumentMeta(
-        id=str(document.id),
-        filename=document.filename,
-        sha256=document.sha256,
-        pages=document.page_count,
-        document_type=type_name,
-        status=document.status,
-    )
-    extraction = document.extraction
-    result = extraction_result(extraction) if extraction else None
     return ExportedDocument(
-        export=export_document(meta, result, specs.get(type_name)),
+        export=export_with_spec(document, specs.get(document.type_name)),
         uploaded_at=document.created_at.isoformat(),
         approved_at=document.approved_at.isoformat() if document.approved_at else None,
     )

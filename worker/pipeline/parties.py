@@ -38,6 +38,7 @@ _SKIP = re.compile(
 _SENDER_SEPARATORS = re.compile(r"\s[●•·|]\s|\s[-–]\s.*\d{4,5}")
 _POSTCODE = re.compile(r"\b\d{4,5}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
 _STREET = re.compile(r"^[^\W\d][\w.'/ -]*\s\d{1,4}\s?[a-zA-Z]?$")  # "Bahnhofstraße 99"
+_PARTY_LABELS = (*lexicon.VENDOR, *lexicon.CUSTOMER)
 _NUMBER_VALUE = re.compile(r"[\w./-]*\d[\w./-]*")
 _TAX_REGISTRATION = re.compile(r"^\(?\s*(?:gst|sst|vat|co\.?)\s*(?:id|reg|no)", re.IGNORECASE)
 _TRAILING_REGISTRATION = re.compile(r"\s*\(?[\w\s.-]*\d{4,}[\w\s.-]*\)?\s*$")
@@ -71,13 +72,13 @@ def build_blocks(document: Document, page: int) -> list[Block]:
 
 def _block_above(blocks: list[Block], line: Line, cell: Cell) -> Block | None:
     height = max(line.height, 1e-3)
+    reach = (_ADDRESS_GAP if _address_line(cell.text) else _BLOCK_GAP) * height
     for block in reversed(blocks):
         last = block[-1]
         if last.line.number == line.number:
             continue
         gap = cell.bbox[1] - last.cell.bbox[3]
-        allowed = _ADDRESS_GAP if _address_line(cell.text) else _BLOCK_GAP
-        if gap > allowed * height or line.number - last.line.number > 3:
+        if gap > reach or line.number - last.line.number > 3:
             continue
         if _aligned(last.cell, cell, height):
             return block
@@ -152,7 +153,7 @@ def _with_previous_line(block: Block, index: int) -> tuple[Span, str]:
     others = [w for w in lexicon.LEGAL_FORM.sub(" ", cell.text).split() if len(w) > 1]
     if index > 0 and lexicon.LEGAL_FORM.search(cell.text) and len(others) <= 2:
         upper = block[index - 1].cell
-        label = _is_label(upper.text, (*lexicon.VENDOR, *lexicon.CUSTOMER))
+        label = _is_label(upper.text, _PARTY_LABELS)
         if _name_like(upper.text) and not _SKIP.search(upper.text) and not label:
             return Span(upper.words + cell.words), f"{upper.text} {cell.text}"
     return cell, cell.text
